@@ -3,7 +3,8 @@
 Three shipped vintages, three shapes, one tidy output:
 
 * **2017-18** gross current expenditure, labelled, already in £ (a researcher's conversion of
-  NHS Digital's file: subtotal rows and 173 negative values were removed before we received it).
+  NHS Digital's file, with the '99' subtotal rows removed).  173 values are negative as published
+  and are kept: gross spend nets off some adjustments in the return.
 * **2016-17** CSV pack, keyed (``*_KEY`` integers, no lookup shipped).  :data:`KEYS_2016_17`
   decodes every key used; how each decode was established is in ``docs/ascfr-keys.md``.  Money is
   in £000 and converted to £.  ``:`` marks a suppressed value and becomes missing.  The pack also
@@ -45,7 +46,7 @@ SOURCE_IDS = {
 
 EXPENDITURE_KEYS = ["care_type", "age_band", "primary_support_reason", "support_setting", "purpose", "carer_support_type", "data_type"]
 ACTIVITY_KEYS = ["care_type", "provision", "age_band", "primary_support_reason", "support_setting", "purpose", "data_type"]
-ADDITIONAL_KEYS = ["age_band", "data_type"]
+ADDITIONAL_KEYS = ["form_section", "age_band", "data_type"]
 
 #: Decodes of the 2016-17 pack's keys.  See docs/ascfr-keys.md for the evidence behind each.
 KEYS_2016_17: dict[str, dict[int, str]] = {
@@ -82,6 +83,7 @@ KEYS_2016_17: dict[str, dict[int, str]] = {
     "ActivityProvision_KEY": {2: "external", 3: "in_house"},
     "DataType_KEY": {1: "mandatory", 2: "voluntary"},
     "Datatype_KEY": {1: "mandatory", 2: "voluntary"},
+    "DataSource_KEY": {1: "additional_data", 2: "bridging_year"},
 }
 
 #: 2016-17 Additional table items by form cell (UUID), named as in the labelled 2015-16 file,
@@ -152,6 +154,7 @@ LABELS = {
     "purpose": {"to maximise independence": "maximise_independence", "other short term": "other_short_term"},
     "carer_support_type": {"community: direct payments": "direct_payments", "community: other": "other"},
     "data_type": {"mandatory": "mandatory", "voluntary": "voluntary", "voluntay": "voluntary"},
+    "form_section": {"additional data": "additional_data", "bridging year": "bridging_year"},
 }
 
 MONEY_COLUMNS_2016_17 = {
@@ -361,7 +364,7 @@ def _additional_measures(uuid: pd.Series, path: Path, log: ProblemLog) -> tuple[
 def load_additional_2016_17(raw_dir: Path) -> pd.DataFrame:
     """ASC-FR 2016-17 additional data, incl. income from the Better Care Fund (£)."""
     path = Path(raw_dir) / FILES["additional_2016_17"]
-    raw = read_csv(path, ["UUID", "FY_Ending", "CASSR_CODE", "GEOGRAPHY_CODE", "Datatype_KEY", "AgeBand_KEY", "ItemValue"])
+    raw = read_csv(path, ["UUID", "FY_Ending", "CASSR_CODE", "GEOGRAPHY_CODE", "DataSource_KEY", "Datatype_KEY", "AgeBand_KEY", "ItemValue"])
     log = ProblemLog()
     councils, _ = _split_aggregates(raw, path, log)
     _check_fy_ending(councils, path, "2017", log)
@@ -369,6 +372,7 @@ def load_additional_2016_17(raw_dir: Path) -> pd.DataFrame:
     out["council"] = councils["GEOGRAPHY_CODE"].str.strip()
     out["year"] = "2016-17"
     out["measure"], out["unit"] = _additional_measures(councils["UUID"], path, log)
+    out["form_section"] = _decode_keys(councils, "DataSource_KEY", path, log)
     out["age_band"] = _decode_keys(councils, "AgeBand_KEY", path, log)
     out["data_type"] = _decode_keys(councils, "Datatype_KEY", path, log)
     value = to_number(councils["ItemValue"], path, "ItemValue", log)
@@ -381,12 +385,13 @@ def load_additional_2016_17(raw_dir: Path) -> pd.DataFrame:
 def load_additional_2015_16(raw_dir: Path, registry: CouncilRegistry) -> pd.DataFrame:
     """ASC-FR 2015-16 additional data (labelled; CASSR codes mapped to ONS codes)."""
     path = Path(raw_dir) / FILES["additional_2015_16"]
-    raw = read_csv(path, ["UUID", "Council Code", "Data Type", "Age Band", "Value"])
+    raw = read_csv(path, ["UUID", "Council Code", "Data Type", "Data Source", "Age Band", "Value"])
     log = ProblemLog()
     out = pd.DataFrame(index=raw.index)
     out["council"] = _ons_codes_for_cassr(raw["Council Code"].str.strip(), "2015-16", registry, path, "Council Code", log)
     out["year"] = "2015-16"
     out["measure"], out["unit"] = _additional_measures(raw["UUID"], path, log)
+    out["form_section"] = _decode_labels(raw["Data Source"], "form_section", path, "Data Source", log)
     out["age_band"] = _decode_labels(raw["Age Band"], "age_band", path, "Age Band", log)
     out["data_type"] = _decode_labels(raw["Data Type"], "data_type", path, "Data Type", log)
     value = to_number(raw["Value"], path, "Value", log)

@@ -132,6 +132,7 @@ def _read_edition(path: Path, year: str, log: ProblemLog) -> list[pd.DataFrame]:
         header_row = int(table.index.start) - 1
 
         measures: dict[str, str] = {}
+        unrecognised = False
         for position, header in enumerate(table.columns[2:], start=2):
             values = table.iloc[:, position]
             if header in ("", "nan", "None"):
@@ -140,6 +141,7 @@ def _read_edition(path: Path, year: str, log: ProblemLog) -> list[pd.DataFrame]:
                 continue
             measure = match_measure(header, sheet)
             if measure is None:
+                unrecognised = True
                 log.add(
                     path,
                     f"sheet '{sheet}': header '{header}' is not a recognised {domain} summary measure "
@@ -153,7 +155,7 @@ def _read_edition(path: Path, year: str, log: ProblemLog) -> list[pd.DataFrame]:
                 continue
             measures[header] = measure
         for measure in REQUIRED_MEASURES:
-            if measure not in measures.values():
+            if measure not in measures.values() and not unrecognised:
                 log.add(path, f"sheet '{sheet}': no column for measure '{measure}'", row=header_row)
 
         rows = table.loc[keep]

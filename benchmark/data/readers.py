@@ -117,7 +117,7 @@ def read_excel_table(path: Path, sheet: str | int, header_first_cell: str | Sequ
         if not match:
             raise DataError(Problem(display_path(path), f"sheet '{sheet}' not found (sheets: {', '.join(sheets)})"))
         sheet = match[0]
-    grid = book.parse(sheet, header=None, dtype=object)
+    grid = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
     first_cells = grid.iloc[:search_rows, 0].astype(str).str.strip().str.lower()
     hits = np.flatnonzero(first_cells.isin(wanted).to_numpy())
     if hits.size == 0:

@@ -45,7 +45,7 @@ SOURCES: tuple[Source, ...] = (
     Source("ascfr_2017_18_gce", "ascfr/Support Type With Populations with per100k.rds.csv", "NHS Digital",
            "Adult Social Care Finance Return 2017-18, gross current expenditure, council level", "2017-18",
            "Gross current expenditure in £ by council, care type, age band (18-64, 65+), primary support reason, support setting; 152 councils; England £17.93bn",
-           "CSV conversion (pyreadr, no other change) of a researcher's .rds: values multiplied from £000 to £, '99' subtotal rows and 173 negative values removed before copying; population columns are 2011 Census and not used",
+           "CSV conversion (pyreadr, no other change) of a researcher's .rds: values multiplied from £000 to £ and '99' subtotal rows removed before copying; 173 values are negative as published (net adjustments), kept; the population columns are 2011 Census and not used",
            "github.com/samrickman/shinyCare @b03f61c", "b737e94beaaf2b9c395b57dfcb032bba2354c6acd6bb2918a08650a73d0b3bcb"),
     Source("ascfr_2016_17_totals", "ascfr/CSV ASCFR Totals.csv", "NHS Digital",
            "ASC-FR 2016-17 CSV pack, Totals table", "2016-17",

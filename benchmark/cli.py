@@ -1,0 +1,131 @@
+"""Command line: ``python -m benchmark <command> ...`` (``--help`` on every command).
+
+User errors (bad data, unknown council, bad arguments) print one line each, ``error: ...``, and
+exit non-zero; they never show a traceback.  Logging is configured here, once.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from benchmark import __version__
+from benchmark.errors import DataError, UserError
+
+log = logging.getLogger("benchmark")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse prints a usage block before its error; a user error here is one line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _ArgumentError(f"{self.prog}: {message} (see --help)")
+
+
+class _ArgumentError(UserError):
+    pass
+
+
+def _add_data_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", metavar="DIR", default=None,
+                        help="data folder with the same layout as the shipped data/ (a 'raw' folder inside); default: the shipped data")
+
+
+def _tables(args: argparse.Namespace):
+    from benchmark.data.store import load_tables
+
+    tables = load_tables(args.data)
+    differences = tables.provenance["differs_from_shipped"]
+    if differences:
+        log.warning("data differs from the shipped files (%d): %s", len(differences),
+                    "; ".join(f"{p} {s}" for p, s in sorted(differences.items())))
+    return tables
+
+
+# ----------------------------------------------------------------------------------------------
+# commands
+# ----------------------------------------------------------------------------------------------
+
+def cmd_councils(args: argparse.Namespace) -> int:
+    tables = _tables(args)
+    table = tables.registry.existing_in(args.year) if args.year else tables.registry.table
+    print("ons_code\tcassr_code\tname\tregion\tcouncil_type\tfirst_year\tlast_year")
+    for row in table.itertuples():
+        print("\t".join(str(v) if v is not None and str(v) != "<NA>" else "" for v in
+                        (row.ons_code, row.cassr_code, row.name, row.region, row.council_type, row.first_year, row.last_year)))
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from benchmark.data.store import build_tables, resolve_data_dir
+
+    data_dir = resolve_data_dir(args.data)
+    tables = build_tables(data_dir)  # raises DataError listing every problem
+    differences = tables.provenance["differs_from_shipped"]
+    counts = ", ".join(f"{name} {len(frame):,}" for name, frame in tables.frames.items())
+    print(f"data in {data_dir} is valid: {counts} rows")
+    for path, status in sorted(differences.items()):
+        print(f"note: {path} {status} compared with the shipped copy")
+    return 0
+
+
+def cmd_data_log(args: argparse.Namespace) -> int:
+    from benchmark.data.sources import data_log_table
+
+    sys.stdout.write(data_log_table())
+    return 0
+
+
+COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
+    "councils": (cmd_councils, "list every council: ONS code, CASSR code, name, region, type, years"),
+    "validate": (cmd_validate, "check all data; exit 0 when clean, 1 listing every problem"),
+    "data-log": (cmd_data_log, "print the table of shipped sources (embedded in data/README.md)"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m benchmark", description="Adult social care use-of-resources benchmarking for English councils.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    councils = commands.add_parser("councils", help=COMMANDS["councils"][1], description=COMMANDS["councils"][1])
+    councils.add_argument("--year", metavar="YYYY-YY", help="only councils that existed in this financial year")
+    _add_data_option(councils)
+
+    validate = commands.add_parser("validate", help=COMMANDS["validate"][1], description=COMMANDS["validate"][1])
+    _add_data_option(validate)
+
+    data_log = commands.add_parser("data-log", help=COMMANDS["data-log"][1], description=COMMANDS["data-log"][1])
+    _add_data_option(data_log)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        if getattr(args, "year", None):
+            from benchmark.data.tidy import financial_year_start
+
+            try:
+                financial_year_start(args.year)
+            except ValueError as error:
+                raise UserError(f"--year: {error}") from None
+        return COMMANDS[args.command][0](args)
+    except _ArgumentError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except DataError as error:
+        for problem in error.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        print(f"{len(error.problems)} problem(s) found", file=sys.stderr)
+        return 1
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
