@@ -20,6 +20,8 @@ Things to know before comparing years:
   3B) became 1D, 1E; adjusted quality of life (1J) became 1B; social contact (1I1, 1I2) became 5A1,
   5A2; and so on.  Same code does not mean same measure across that break: always check
   ``description``.  Wording also changes within a code ("The proportion of ..." until 2018-19).
+* The 2019-20 descriptions of 1C1B and 1C2B repeat those of 1C1A and 1C2A ("people using social
+  care") although the values are the carers' measures (near 100%); the codes are right.
 * 2A1 and 2A2 have no description in 2017-18 (blank in the file); their unit is taken from the
   same code in the nearest year that has one.
 * The delayed transfers of care measures 2C1, 2C2, 2C3 exist for 2017-18 to 2019-20 only.
@@ -200,6 +202,10 @@ def load_measure_direction(raw_dir: Path | str, path: Path | str | None = None) 
     From ``ascof/measure_direction.csv`` (columns Measure Group Description, Direction with values
     "Higher is better" / "Lower is better").  Descriptions follow the 2023-24 wording, so match on
     ``description`` and expect older wordings not to be found.
+
+    Loaded as published.  Caution: the file says "Lower is better" for "Outcome of short-term
+    services: sequel to service", but that measure is the proportion of people whose short-term
+    service ended with no ongoing support or support of a lower level, for which higher is better.
     """
     path = Path(raw_dir) / DIRECTION_FILE if path is None else Path(path)
     raw = read_csv(path, [DESCRIPTION, "Direction"])

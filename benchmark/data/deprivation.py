@@ -6,12 +6,13 @@ Sources (MHCLG, published with each edition of the Indices):
   151 upper-tier councils on April 2019 boundaries (Bournemouth, Christchurch and Poole and Dorset
   unitary councils, E06000058/E06000059), source id ``iod2019_upper_tier``, year ``"2019"``.
 * ``deprivation/File_11_ID_2015_Upper-tier_Local_Authority_Summaries.xlsx``: IoD2015, 152
-  upper-tier councils on 2013 codes (Bournemouth, Poole and Dorset County; Northumberland
-  E06000048, Gateshead E08000020), source id ``iod2015_upper_tier``, year ``"2015"``.
+  upper-tier councils on the boundaries before April 2019 (Bournemouth, Poole and Dorset County),
+  source id ``iod2015_upper_tier``, year ``"2015"``.  The header says "(2013)" but the codes are the
+  current ones (Northumberland E06000057, Gateshead E08000037), as in IoD2019.
 
 The year is the edition of the index, not the year the underlying data describe (IoD2019 mostly
-uses 2015-16 data).  City of London is reported with Hackney and the Isles of Scilly with Cornwall
-in both editions, so neither has rows of its own.
+uses 2015-16 data).  City of London (E09000001) and the Isles of Scilly (E06000053) have rows of
+their own in both editions.
 
 Each workbook has one sheet per domain (IMD, Income, Employment, Education, Health, Crime,
 Barriers, Living, IDACI, IDAOPI) with the header in row 1, code and name in the first two columns

@@ -20,8 +20,8 @@ districts, Welsh, Scottish and Northern Irish areas).  Each file is on the geogr
 following April, so council coverage changes a year before the councils themselves do: the 2018
 table already has Bournemouth, Christchurch and Poole and Dorset (not Bournemouth, Poole, Dorset
 County), 2019 has Buckinghamshire unitary (not the county), 2020 and 2021 have North and West
-Northamptonshire (not the county).  City of London and the Isles of Scilly are present but
-suppressed (``x``/``..``) in every year.
+Northamptonshire (not the county).  City of London and the Isles of Scilly are present but their
+median and job count are suppressed (``x``, ``..`` or blank) in every year.
 """
 from __future__ import annotations
 

@@ -30,13 +30,15 @@ from benchmark.errors import DataError, Problem
 
 NN_FILE = "nearest_neighbours/NN.json"
 SOURCE_ID = "nn_sets_government_project"
-ONS_CODE_PATTERN = re.compile(r"^[EWSN]\d{8}$")
 
 
-def _line_of_key(text: str, key: str) -> int | None:
-    """Line number (1-based) where ``"key":`` first appears in the JSON text."""
-    match = re.search(r'"' + re.escape(key) + r'"\s*:', text)
-    return text.count("\n", 0, match.start()) + 1 if match else None
+def _line_of_key(text: str, key: str, occurrence: int = 0) -> int | None:
+    """Line number (1-based) where ``"key":`` appears in the JSON text (``occurrence`` 0 = first)."""
+    matches = list(re.finditer(r'"' + re.escape(key) + r'"\s*:', text))
+    if not matches:
+        return None
+    match = matches[min(occurrence, len(matches) - 1)]
+    return text.count("\n", 0, match.start()) + 1
 
 
 def load_nearest_neighbours(raw_dir: Path | str, path: Path | str | None = None) -> pd.DataFrame:
@@ -76,15 +78,16 @@ def load_nearest_neighbours(raw_dir: Path | str, path: Path | str | None = None)
         raise DataError(Problem(file, f"expected a JSON object of ONS code -> list of ONS codes, found a {type(sets).__name__}", row=1))
 
     log = ProblemLog()
-    for key in repeated_keys:
-        log.add(path, f"'{key}' is a key more than once (JSON keeps only the last)", row=_line_of_key(text, key))
+    for i, key in enumerate(repeated_keys):
+        occurrence = repeated_keys[: i + 1].count(key)  # 1 = the first repeat, the second time the key appears
+        log.add(path, f"'{key}' is a key more than once (JSON keeps only the last)", row=_line_of_key(text, key, occurrence))
     councils: list[str] = []
     neighbours: list[str] = []
     for key, members in sets.items():
         code = str(key).strip()
         if not COUNCIL_CODE_PATTERN.match(code):
             continue  # districts, combined authorities, GLA: not councils with adult social care duties
-        line = _line_of_key(text, key)
+        line = _line_of_key(text, key, -1)  # the occurrence JSON kept
         if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
             log.add(path, f"'{code}': expected a list of ONS codes (text)", row=line)
             continue

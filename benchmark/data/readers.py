@@ -111,13 +111,15 @@ def read_excel_table(path: Path, sheet: str | int, header_first_cell: str | Sequ
         book = pd.ExcelFile(path, engine="calamine")
     except Exception as exc:  # calamine raises its own error types for corrupt or non-Excel files
         raise DataError(Problem(display_path(path), f"not a readable Excel workbook ({exc})")) from None
-    sheets = book.sheet_names
-    if isinstance(sheet, str):
-        match = [s for s in sheets if s.strip().lower() == sheet.strip().lower()]
-        if not match:
-            raise DataError(Problem(display_path(path), f"sheet '{sheet}' not found (sheets: {', '.join(sheets)})"))
-        sheet = match[0]
-    grid = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
+    with book:
+        sheets = book.sheet_names
+        if isinstance(sheet, str):
+            match = [s for s in sheets if s.strip().lower() == sheet.strip().lower()]
+            if not match:
+                raise DataError(Problem(display_path(path), f"sheet '{sheet}' not found (sheets: {', '.join(sheets)})"))
+            sheet = match[0]
+        # Only empty cells are missing: text such as 'NA' or 'n/a' must reach to_number to be reported.
+        grid = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object, keep_default_na=False, na_values=[""])
     first_cells = grid.iloc[:search_rows, 0].astype(str).str.strip().str.lower()
     hits = np.flatnonzero(first_cells.isin(wanted).to_numpy())
     if hits.size == 0:

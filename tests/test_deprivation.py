@@ -1,0 +1,177 @@
+"""IoD upper-tier summaries: published figures, header mapping and bad-input errors.
+
+Expected values are the published IoD2015 / IoD2019 File 11 figures, or worked out by hand from the
+invented fixtures in tests/fixtures/deprivation (value in data column j for council i is
+10 * (i + 1) + j, see make_fixtures.py).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from benchmark.data.deprivation import DOMAIN_SHEETS, load_deprivation, imd_score, match_measure
+from benchmark.data.tidy import COUNCIL_CODE_PATTERN
+from benchmark.errors import DataError, UserError
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT / "data" / "raw"
+FIXTURES = ROOT / "tests" / "fixtures" / "deprivation"
+
+SOUTHAMPTON, LEICESTER, HARTLEPOOL, MIDDLESBROUGH = "E06000045", "E06000016", "E06000001", "E06000002"
+COMMON_MEASURES = {
+    "average_rank",
+    "rank_of_average_rank",
+    "average_score",
+    "rank_of_average_score",
+    "proportion_lsoas_most_deprived_10pct",
+    "rank_of_proportion_lsoas_most_deprived_10pct",
+}
+
+
+@pytest.fixture(scope="module")
+def iod() -> pd.DataFrame:
+    return load_deprivation(RAW)
+
+
+def value(frame: pd.DataFrame, council: str, year: str, domain: str, measure: str) -> float:
+    rows = frame[(frame.council == council) & (frame.year == year) & (frame.domain == domain) & (frame.measure == measure)]
+    assert len(rows) == 1, rows
+    return float(rows["value"].iloc[0])
+
+
+def single_line_error(excinfo: pytest.ExceptionInfo, file_name: str) -> str:
+    message = str(excinfo.value)
+    assert "\n" not in message, message
+    assert file_name in message, message
+    return message
+
+
+# --- published figures --------------------------------------------------------------------------
+
+def test_imd_2019_published_scores_and_ranks(iod):
+    assert value(iod, SOUTHAMPTON, "2019", "imd", "average_score") == pytest.approx(26.876)
+    assert value(iod, SOUTHAMPTON, "2019", "imd", "rank_of_average_score") == 47
+    assert value(iod, LEICESTER, "2019", "imd", "average_score") == pytest.approx(30.877)
+    assert value(iod, LEICESTER, "2019", "imd", "rank_of_average_score") == 26
+    assert value(iod, HARTLEPOOL, "2019", "imd", "average_score") == pytest.approx(35.037)
+
+
+def test_idaopi_2019_and_imd_2015_published(iod):
+    assert value(iod, MIDDLESBROUGH, "2019", "idaopi", "average_score") == pytest.approx(0.233)
+    assert value(iod, MIDDLESBROUGH, "2015", "imd", "average_score") == pytest.approx(40.216)
+
+
+def test_council_counts_per_edition(iod):
+    # 152 upper-tier councils on 2013 codes; 151 after Bournemouth, Poole and Dorset County
+    # became Bournemouth, Christchurch and Poole and Dorset in April 2019.
+    counts = iod.groupby("year")["council"].nunique().to_dict()
+    assert counts == {"2015": 152, "2019": 151}
+    codes_2019 = set(iod.loc[iod.year == "2019", "council"])
+    codes_2015 = set(iod.loc[iod.year == "2015", "council"])
+    assert {"E06000058", "E06000059"} <= codes_2019 and not {"E06000028", "E06000029", "E10000009"} & codes_2019
+    assert {"E06000028", "E06000029", "E10000009"} <= codes_2015
+
+
+def test_tidy_contract(iod):
+    assert list(iod.columns) == ["council", "year", "measure", "domain", "value", "unit", "source"]
+    assert iod["council"].str.match(COUNCIL_CODE_PATTERN.pattern).all()
+    assert not iod.duplicated(["council", "year", "measure", "domain"]).any()
+    assert set(iod["source"]) == {"iod2019_upper_tier", "iod2015_upper_tier"}
+    assert iod["value"].notna().all()  # the summaries have no suppressed cells
+
+
+def test_every_domain_and_measure_mapped_in_both_editions(iod):
+    assert set(iod["domain"]) == {d for d, _ in DOMAIN_SHEETS.values()}
+    for year in ("2015", "2019"):
+        edition = iod[iod.year == year]
+        measures = {d: set(m) for d, m in edition.groupby("domain")["measure"]}
+        assert measures["imd"] == COMMON_MEASURES | {"extent", "rank_of_extent", "local_concentration", "rank_of_local_concentration"}
+        assert measures["income"] == COMMON_MEASURES | {"scale", "rank_of_scale"}
+        assert measures["employment"] == COMMON_MEASURES | {"scale", "rank_of_scale"}
+        for domain in ("education", "health", "crime", "barriers", "living", "idaci", "idaopi"):
+            assert measures[domain] == COMMON_MEASURES, (year, domain)
+
+
+def test_units(iod):
+    units = {m: set(u) for m, u in iod.groupby("measure")["unit"]}
+    assert units["average_score"] == {"score"}
+    assert units["rank_of_average_score"] == {"rank"}
+    assert units["proportion_lsoas_most_deprived_10pct"] == {"proportion"}
+    assert units["extent"] == {"proportion"}
+    assert units["scale"] == {"persons"}
+    # Hartlepool 2019 income scale 21,084 people; proportion of LSOAs in most deprived 10% 0.3621
+    assert value(iod, HARTLEPOOL, "2019", "income", "scale") == 21084
+    assert value(iod, HARTLEPOOL, "2019", "imd", "proportion_lsoas_most_deprived_10pct") == pytest.approx(0.3621)
+
+
+def test_imd_score_helper(iod):
+    scores = imd_score(iod, 2019)
+    assert scores[SOUTHAMPTON] == pytest.approx(26.876)
+    assert len(scores) == 151 and scores.index.is_unique
+    assert imd_score(iod, "2015")[MIDDLESBROUGH] == pytest.approx(40.216)
+    with pytest.raises(UserError, match="2010"):
+        imd_score(iod, 2010)
+
+
+@pytest.mark.parametrize(
+    "header, sheet, expected",
+    [
+        ("Income Deprivation Affecting Older People (IDAOPI) - Average rank", "IDAOPI", "average_rank"),
+        ("Income Deprivation Affecting Older People Index (IDAOPI) - Average rank", "IDAOPI", "average_rank"),
+        ("Income Deprivation Affecting Children Index (IDACI) - Rank of average score", "IDACI", "rank_of_average_score"),
+        ("Income - Proportion  of LSOAs in most deprived 10% nationally ", "Income", "proportion_lsoas_most_deprived_10pct"),
+        ("IMD 2019 - Local concentration ", "IMD", "local_concentration"),
+        ("IMD - Rank of local concentration", "IMD", "rank_of_local_concentration"),
+        ("Employment scale ", "Employment", "scale"),
+        ("Rank of Employment Scale", "Employment", "rank_of_scale"),
+        ("Income - Rank of scale", "Income", "rank_of_scale"),
+        ("Crime - Average score", "Income", None),  # another domain's header on this sheet
+        ("IMD - Median score", "IMD", None),
+    ],
+)
+def test_header_patterns(header, sheet, expected):
+    assert match_measure(header, sheet) == expected
+
+
+# --- hand-made fixtures ---------------------------------------------------------------------------
+
+def test_small_fixture_values_by_hand():
+    frame = load_deprivation(RAW, files={"2019": FIXTURES / "iod_valid_small.xlsx"})
+    assert frame.groupby("domain").size().to_dict() == {
+        "imd": 30, "income": 24, "employment": 24, "education": 18, "health": 18,
+        "crime": 18, "barriers": 18, "living": 18, "idaci": 18, "idaopi": 18,
+    }
+    # Middlesbrough is council i = 1; average score is data column j = 2: 10 * 2 + 2
+    assert value(frame, MIDDLESBROUGH, "2019", "imd", "average_score") == 22
+    # Worcestershire (i = 2), rank of income scale (j = 7): 10 * 3 + 7
+    assert value(frame, "E10000034", "2019", "income", "rank_of_scale") == 37
+    assert "Source: invented for tests" not in set(frame["council"])
+
+
+def test_unrecognised_header_names_file_sheet_and_header():
+    with pytest.raises(DataError) as excinfo:
+        load_deprivation(RAW, files={"2019": FIXTURES / "iod_unrecognised_header.xlsx"})
+    message = single_line_error(excinfo, "iod_unrecognised_header.xlsx")
+    assert "sheet 'Crime'" in message and "'Crime - Mean score'" in message and "row 1" in message
+
+
+def test_non_numeric_value_names_row_and_column():
+    with pytest.raises(DataError) as excinfo:
+        load_deprivation(RAW, files={"2019": FIXTURES / "iod_non_numeric.xlsx"})
+    message = single_line_error(excinfo, "iod_non_numeric.xlsx")
+    assert "row 3" in message and "Income - Average score" in message and "'see note 3'" in message
+
+
+def test_missing_sheet():
+    with pytest.raises(DataError) as excinfo:
+        load_deprivation(RAW, files={"2019": FIXTURES / "iod_missing_sheet.xlsx"})
+    assert "'IDAOPI' not found" in single_line_error(excinfo, "iod_missing_sheet.xlsx")
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(DataError) as excinfo:
+        load_deprivation(tmp_path)
+    message = str(excinfo.value)
+    assert "File_11_-_IoD2019" in message and "file not found" in message

@@ -1,0 +1,43 @@
+"""The project's own promises: shipped data is what the log says, environment.yml mirrors pyproject."""
+from __future__ import annotations
+
+import re
+import tomllib
+
+import yaml
+
+from benchmark.data.sources import SOURCES, checksum_differences, data_log_table
+from conftest import RAW, ROOT
+
+
+def test_every_shipped_file_is_logged_and_unchanged():
+    on_disk = {str(p.relative_to(RAW)) for p in RAW.rglob("*") if p.is_file()}
+    assert on_disk == {s.path for s in SOURCES}
+    assert checksum_differences(RAW) == {}
+
+
+def test_data_readme_embeds_the_current_data_log():
+    readme = (ROOT / "data" / "README.md").read_text(encoding="utf-8")
+    assert data_log_table() in readme, "run: python -m benchmark data-log, and paste into data/README.md"
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~ \[]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_environment_yml_mirrors_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]}
+    environment = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert environment["channels"] == ["conda-forge", "nodefaults"]
+    conda = {_name(d) for d in environment["dependencies"] if isinstance(d, str)} - {"python", "pip"}
+    assert conda == wanted
+    pip_part = [d for d in environment["dependencies"] if isinstance(d, dict)][0]["pip"]
+    assert any("--editable ." in line for line in pip_part)
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make test" in ci.splitlines()[-1]
+    assert "make test" in readme and "make report" in readme
