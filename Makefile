@@ -19,9 +19,9 @@ setup: $(STAMP)
 
 report: setup
 	$(PY) -m benchmark validate
-	$(PY) -m benchmark councils --year 2017-18 > /dev/null
-	$(PY) -m benchmark councils | head -5
-	@echo "Data validated; council registry above. Reports arrive with the report issue."
+	@mkdir -p outputs
+	$(PY) -m benchmark councils > outputs/councils.tsv.tmp && mv outputs/councils.tsv.tmp outputs/councils.tsv
+	@echo "Output: $(CURDIR)/outputs/councils.tsv (council registry; data validated above)"
 
 test: setup
 	$(PY) -m pytest

@@ -77,10 +77,45 @@ def cmd_data_log(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_neighbours(args: argparse.Namespace) -> int:
+    from benchmark.comparators import comparator_group
+
+    tables = _tables(args)
+    group = comparator_group(tables, args.council, args.method, k=args.k, year=args.year)
+    council = tables.registry.council(group.attrs["council"])
+    print(f"# {council.name} ({council.ons_code}): {group.attrs['description']}")
+    print("rank\tons_code\tname\tdistance")
+    for row in group.itertuples():
+        rank = "" if row.rank is None or str(row.rank) == "<NA>" else str(row.rank)
+        distance = "" if row.distance != row.distance else f"{row.distance:.4f}"
+        print(f"{rank}\t{row.neighbour}\t{row.name}\t{distance}")
+    return 0
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from benchmark.metrics.stats import council_metrics
+
+    tables = _tables(args)
+    table = council_metrics(tables, args.council, year=args.year, group=args.group, k=args.k)
+    columns = ["id", "year", "value", "unit", "n", "median", "q1", "q3", "rank", "rank_of", "robust_z",
+               "lower_95", "upper_95", "outside_95", "outside_998", "gap", "gap_unit", "source", "illustrative", "missing_reason"]
+    if args.format == "csv":
+        table.to_csv(sys.stdout, index=False)
+    elif args.format == "json":
+        sys.stdout.write(table.to_json(orient="records", indent=1) + "\n")
+    else:
+        print(f"# {table.attrs['council_name']} ({table.attrs['council']}); comparators: {table.attrs['group']}")
+        with __import__("pandas").option_context("display.max_rows", None, "display.max_columns", None, "display.width", 250):
+            print(table[columns].to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+    return 0
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "councils": (cmd_councils, "list every council: ONS code, CASSR code, name, region, type, years"),
     "validate": (cmd_validate, "check all data; exit 0 when clean, 1 listing every problem"),
     "data-log": (cmd_data_log, "print the table of shipped sources (embedded in data/README.md)"),
+    "neighbours": (cmd_neighbours, "print a council's comparator group: names and distances"),
+    "metrics": (cmd_metrics, "print a council's metrics with comparator statistics"),
 }
 
 
@@ -100,6 +135,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     data_log = commands.add_parser("data-log", help=COMMANDS["data-log"][1], description=COMMANDS["data-log"][1])
     _add_data_option(data_log)
+
+    neighbours = commands.add_parser("neighbours", help=COMMANDS["neighbours"][1], description=COMMANDS["neighbours"][1])
+    neighbours.add_argument("council", metavar="COUNCIL", help="ONS code, CASSR code or name")
+    neighbours.add_argument("--method", choices=["nn", "statistical", "region", "type", "england"], default="nn",
+                            help="comparator method (default nn: nearest-neighbour sets used by a government data project)")
+    neighbours.add_argument("--k", type=int, default=None, help="group size for --method statistical (default from config/neighbours.toml: 15)")
+    neighbours.add_argument("--year", metavar="YYYY-YY", help="geography year (default from config/neighbours.toml)")
+    _add_data_option(neighbours)
+
+    metrics = commands.add_parser("metrics", help=COMMANDS["metrics"][1], description=COMMANDS["metrics"][1])
+    metrics.add_argument("council", metavar="COUNCIL", help="ONS code, CASSR code or name")
+    metrics.add_argument("--year", metavar="YYYY-YY", help="financial year (default: each metric's latest year with data)")
+    metrics.add_argument("--group", choices=["nn", "statistical", "region", "type", "england"], default="nn",
+                         help="comparator group (default nn)")
+    metrics.add_argument("--k", type=int, default=None, help="group size for --group statistical (default 15)")
+    metrics.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format (default table)")
+    _add_data_option(metrics)
     return parser
 
 
@@ -129,3 +181,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (e.g. `| head`): not an error; silence the flush at exit
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

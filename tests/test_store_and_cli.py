@@ -105,3 +105,9 @@ def test_every_command_has_help():
     for command in COMMANDS:
         result = run_cli(command, "--help")
         assert result.returncode == 0 and "usage:" in result.stdout, command
+
+
+def test_cli_output_piped_into_a_closed_reader_is_not_an_error():
+    result = subprocess.run(f"{sys.executable} -m benchmark councils | head -1", shell=True, capture_output=True, text=True, cwd=ROOT,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=300)
+    assert result.stdout.startswith("ons_code") and "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
