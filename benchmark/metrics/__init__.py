@@ -1,0 +1,2 @@
+"""Benchmarking metrics: definitions (:mod:`.registry`), values (:mod:`.compute`) and comparator
+statistics (:mod:`.stats`)."""

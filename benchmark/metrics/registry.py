@@ -1,0 +1,216 @@
+"""The one table of metric definitions.
+
+Every metric the toolkit reports is a row of :data:`METRICS` (and of :func:`metric_table`):
+
+* ``id``: the contract name used by tests, reports, parameter files and users;
+* ``label``, ``unit``, ``definition``: what a reader sees;
+* ``source``: source id(s) from :data:`benchmark.data.sources.SOURCES_BY_ID` joined by ``+``, or
+  ``local`` for a council's own inputs (values supplied by :mod:`benchmark.local`);
+* ``polarity``: ``higher_better``, ``lower_better`` or ``neither`` (context and cost metrics where
+  a difference is a question, not a verdict);
+* ``kind``: ``rate`` (value = multiplier x numerator / denominator, shown on a funnel plot) or
+  ``level`` (no denominator, no funnel);
+* ``denominator``: what the denominator counts (rates only); ``multiplier``: 1, 100, 1000 or
+  100000; ``error_model``: ``poisson`` (counts or money per unit of denominator) or ``binomial``
+  (percentages of a count) for funnel limits;
+* ``gap_reference`` and ``gap_unit``: the gap in natural units is (reference - value) x
+  denominator / multiplier, where reference is the comparator ``median`` (``mean`` for staffing,
+  as the sector states it), e.g. £ for spend per head, £ for unit costs (x client weeks), FTE
+  for staff per 1,000 65+;
+* ``recipe``: how :mod:`benchmark.metrics.compute` builds national values (``None`` for local).
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+POLARITIES = ("higher_better", "lower_better", "neither")
+KINDS = ("rate", "level")
+
+_SETTINGS = {
+    "residential": (("residential",), "residential care"),
+    "nursing": (("nursing",), "nursing care"),
+    "home_care": (("home_care",), "home care"),
+    "direct_payments": (("direct_payments",), "direct payments"),
+    "supported_living": (("supported_living",), "supported living"),
+    "other": (("other_long_term_care", "supported_accommodation"), "other long-term care and supported accommodation"),
+}
+_AGES = {"65plus": ("65+", "65+"), "18to64": ("18-64", "18-64")}
+_GCE_SOURCES = "ascfr_2016_17_totals+ascfr_2017_18_gce+ons_mye_2016+ons_mye_2017"
+
+
+def _gce_per_head(age: str) -> dict:
+    band, _ = _AGES[age]
+    return {
+        "id": f"gce_{age}_per_head_{age}_gbp",
+        "label": f"Gross current expenditure per head, {band} (long- and short-term care)",
+        "unit": "gbp_per_head",
+        "definition": f"ASC-FR gross current expenditure on long-term and short-term care for clients aged {band} "
+                      f"(mandatory rows, all primary support reasons and settings) divided by the ONS mid-year "
+                      f"population aged {band} of the year the financial year starts in",
+        "source": _GCE_SOURCES, "polarity": "neither", "kind": "rate",
+        "denominator": f"population aged {band} (ONS mid-year)", "multiplier": 1, "error_model": "poisson",
+        "gap_reference": "median", "gap_unit": "gbp", "topic": "spend",
+        "recipe": {"from": "expenditure", "age_band": band, "care_types": ("long_term", "short_term"), "settings": None,
+                   "denominator": ("population", band)},
+    }
+
+
+def _gce_setting(age: str, setting: str) -> dict:
+    band, _ = _AGES[age]
+    settings, words = _SETTINGS[setting]
+    return {
+        "id": f"gce_{age}_{setting}_per_head_{age}_gbp",
+        "label": f"Gross current expenditure per head {band}: {words}",
+        "unit": "gbp_per_head",
+        "definition": f"ASC-FR gross current expenditure on long-term {words} ({', '.join(settings)}) for clients aged "
+                      f"{band} (mandatory rows, all primary support reasons) divided by the ONS mid-year population aged {band}",
+        "source": _GCE_SOURCES, "polarity": "neither", "kind": "rate",
+        "denominator": f"population aged {band} (ONS mid-year)", "multiplier": 1, "error_model": "poisson",
+        "gap_reference": "median", "gap_unit": "gbp", "topic": "spend",
+        "recipe": {"from": "expenditure", "age_band": band, "care_types": ("long_term",), "settings": settings,
+                   "denominator": ("population", band)},
+    }
+
+
+def _unit_cost(age: str, setting: str) -> dict:
+    band, _ = _AGES[age]
+    return {
+        "id": f"unit_cost_{setting}_{age}_gbp_per_week",
+        "label": f"Weekly unit cost, long-term {setting} care, {band}",
+        "unit": "gbp_per_client_week",
+        "definition": f"ASC-FR 2016-17 gross current expenditure on long-term {setting} care for clients aged {band} "
+                      f"(mandatory rows, summed over primary support reasons) divided by long-term {setting} client weeks "
+                      f"(in-house plus external, summed over primary support reasons); only 2016-17 has both",
+        "source": "ascfr_2016_17_totals+ascfr_2016_17_activity", "polarity": "lower_better", "kind": "rate",
+        "denominator": "client weeks", "multiplier": 1, "error_model": "poisson",
+        "gap_reference": "median", "gap_unit": "gbp", "topic": "unit_cost",
+        "recipe": {"from": "unit_cost", "age_band": band, "settings": (setting,)},
+    }
+
+
+def _ascof(metric_id: str, label: str, pattern: str, band: str, polarity: str, note: str, codes: tuple[str, ...] = ()) -> dict:
+    return {
+        "id": metric_id, "label": label, "unit": "rate_per_100k",
+        "definition": f"ASCOF measure, per 100,000 population aged {band}; {note}. Numerator derived as "
+                      f"value x population / 100,000 (ONS mid-year of the financial year's start)",
+        "source": "ascof_trend", "polarity": polarity, "kind": "rate",
+        "denominator": f"population aged {band} (ONS mid-year)", "multiplier": 100_000, "error_model": "poisson",
+        "gap_reference": "median", "gap_unit": "count", "topic": "outcomes",
+        "recipe": {"from": "ascof", "description_pattern": pattern, "codes_without_description": codes,
+                   "denominator": ("population", band)},
+    }
+
+
+def _local(metric_id: str, label: str, unit: str, definition: str, polarity: str, kind: str, denominator: str | None = None,
+           multiplier: int = 1, error_model: str | None = None, gap_reference: str | None = None, gap_unit: str | None = None,
+           topic: str = "local") -> dict:
+    return {
+        "id": metric_id, "label": label, "unit": unit, "definition": definition, "source": "local", "polarity": polarity,
+        "kind": kind, "denominator": denominator, "multiplier": multiplier, "error_model": error_model,
+        "gap_reference": gap_reference, "gap_unit": gap_unit, "topic": topic, "recipe": None,
+    }
+
+
+METRICS: tuple[dict, ...] = (
+    _gce_per_head("65plus"),
+    _gce_per_head("18to64"),
+    *(_gce_setting(age, setting) for age in ("65plus", "18to64") for setting in _SETTINGS),
+    *(_unit_cost(age, setting) for age in ("65plus", "18to64") for setting in ("residential", "nursing")),
+    {
+        "id": "bcf_income_gbp", "label": "Income from the Better Care Fund (ASC-FR)", "unit": "gbp",
+        "definition": "ASC-FR additional data: income from the Better Care Fund reaching adult social care, £ "
+                      "(2015-16 voluntary item, 2016-17 mandatory item)",
+        "source": "ascfr_2015_16_additional+ascfr_2016_17_additional", "polarity": "neither", "kind": "level",
+        "denominator": None, "multiplier": 1, "error_model": None, "gap_reference": None, "gap_unit": None,
+        "topic": "bcf", "recipe": {"from": "additional", "measure": "income_from_better_care_fund"},
+    },
+    _ascof("care_home_admissions_65plus_per_100k", "Permanent admissions to care homes, 65+, per 100,000",
+           r"older adults.*admission to residential and nursing care homes", "65+", "lower_better",
+           "ASCOF 2A2 to 2022-23, 2C in 2023-24 (selected by description, since codes changed; 2017-18 rows "
+           "have no description and are taken by code 2A2)", ("2A2",)),
+    _ascof("care_home_admissions_18to64_per_100k", "Permanent admissions to care homes, 18-64, per 100,000",
+           r"younger adults.*admission to residential and nursing care homes", "18-64", "lower_better",
+           "ASCOF 2A1 to 2022-23, 2B in 2023-24 (selected by description; 2017-18 by code 2A1)", ("2A1",)),
+    _ascof("delayed_transfers_per_100k", "Delayed transfers of care from hospital, per 100,000 (18+)",
+           r"^delayed transfers of care from hospital,? per 100,000", "18+", "lower_better",
+           "ASCOF 2C1, 2017-18 to 2019-20 (collection stopped in 2020)"),
+    _ascof("delayed_transfers_asc_per_100k", "Delayed transfers attributable to adult social care, per 100,000 (18+)",
+           r"^delayed transfers of care from hospital (?:that|which) (?:are|is) attributable to adult social care", "18+",
+           "lower_better", "ASCOF 2C2, 2017-18 to 2019-20"),
+    _ascof("delayed_transfers_joint_per_100k", "Delayed transfers jointly attributable to NHS and ASC, per 100,000 (18+)",
+           r"jointly attributable to (?:the )?nhs and adult social care", "18+", "lower_better", "ASCOF 2C3, 2017-18 to 2019-20"),
+    {
+        "id": "share_65plus_aged_85plus_pct", "label": "Share of the 65+ population aged 85+", "unit": "pct",
+        "definition": "ONS mid-year population aged 85+ as a percentage of the population aged 65+; mid-year YYYY "
+                      "is shown against financial year YYYY-YY",
+        "source": "ons_mye_2015+ons_mye_2016+ons_mye_2017+ons_mye_2018+ons_mye_2019+ons_mye_2020+ons_mye_2021_csv",
+        "polarity": "neither", "kind": "level", "denominator": None, "multiplier": 100, "error_model": None,
+        "gap_reference": None, "gap_unit": None, "topic": "context",
+        "recipe": {"from": "population_share", "numerator": "85+", "denominator": "65+"},
+    },
+    {
+        "id": "imd_average_score", "label": "Index of Multiple Deprivation, average score", "unit": "score",
+        "definition": "English Indices of Deprivation, upper-tier summary, IMD average score (higher = more deprived); "
+                      "edition YYYY is shown against financial year YYYY-YY",
+        "source": "iod2015_upper_tier+iod2019_upper_tier", "polarity": "neither", "kind": "level", "denominator": None,
+        "multiplier": 1, "error_model": None, "gap_reference": None, "gap_unit": None, "topic": "context",
+        "recipe": {"from": "deprivation", "domain": "imd", "measure": "average_score"},
+    },
+    {
+        "id": "idaopi_average_score", "label": "Income deprivation affecting older people (IDAOPI), average score",
+        "unit": "score",
+        "definition": "English Indices of Deprivation, upper-tier summary, IDAOPI average score (share of people 60+ "
+                      "income-deprived); edition YYYY is shown against financial year YYYY-YY",
+        "source": "iod2015_upper_tier+iod2019_upper_tier", "polarity": "neither", "kind": "level", "denominator": None,
+        "multiplier": 1, "error_model": None, "gap_reference": None, "gap_unit": None, "topic": "context",
+        "recipe": {"from": "deprivation", "domain": "idaopi", "measure": "average_score"},
+    },
+    _local("staff_per_1000_65plus", "Adult social care staff per 1,000 population aged 65+", "per_1000",
+           "Council's ASC staff (FTE as supplied by the council's establishment) per 1,000 ONS mid-year population aged 65+",
+           "neither", "rate", "population aged 65+ (ONS mid-year)", 1000, "poisson", "mean", "fte", "workforce"),
+    _local("bcf_pooled_gbp", "Better Care Fund: total pooled budget", "gbp",
+           "Total pooled BCF budget (all contributors) from the council's BCF plan", "neither", "level", topic="bcf"),
+    _local("bcf_pooled_to_minimum_ratio", "Better Care Fund: pooled budget / national minimum", "ratio",
+           "Total pooled BCF budget divided by the national minimum pooling requirement", "neither", "level", topic="bcf"),
+    _local("care_home_fee_weighted_average_residential_gbp_per_week", "Care home fees: weighted average, residential",
+           "gbp_per_week", "Placement-weighted average weekly fee paid for residential placements (council fee schedule)",
+           "neither", "rate", "placements", 1, "poisson", "median", "gbp_per_week", "fees"),
+    _local("care_home_fee_weighted_average_nursing_gbp_per_week", "Care home fees: weighted average, nursing",
+           "gbp_per_week", "Placement-weighted average weekly fee paid for nursing placements (council fee schedule)",
+           "neither", "rate", "placements", 1, "poisson", "median", "gbp_per_week", "fees"),
+    _local("care_home_fee_band_count", "Care home fees: number of fee bands", "count",
+           "Number of distinct fee bands in the council's care home fee schedule", "neither", "level", topic="fees"),
+    _local("care_home_placements_above_band_pct", "Care home placements paid above the band rate", "pct",
+           "Percentage of care home placements whose weekly fee exceeds their band rate", "lower_better", "rate",
+           "placements", 100, "binomial", "median", "placements", "fees"),
+    _local("package_weekly_cost_median_gbp", "Median weekly cost of a care package", "gbp_per_week",
+           "Median weekly cost over the council's open care packages", "neither", "level", topic="packages"),
+    _local("packages_overdue_review_pct", "Care packages overdue for review (over 12 months)", "pct",
+           "Percentage of open packages not reviewed in the last 12 months", "lower_better", "rate", "open packages",
+           100, "binomial", "median", "packages", "packages"),
+)
+
+LOCAL_METRIC_IDS = tuple(m["id"] for m in METRICS if m["source"] == "local")
+
+
+def metric_table() -> pd.DataFrame:
+    """:data:`METRICS` as a DataFrame indexed by ``id`` (without the ``recipe`` column)."""
+    return pd.DataFrame([{k: v for k, v in m.items() if k != "recipe"} for m in METRICS]).set_index("id", drop=False)
+
+
+def metric(metric_id: str) -> dict:
+    for definition in METRICS:
+        if definition["id"] == metric_id:
+            return definition
+    raise KeyError(metric_id)
+
+
+def _check() -> None:
+    ids = [m["id"] for m in METRICS]
+    assert len(ids) == len(set(ids)), "duplicate metric id"
+    for m in METRICS:
+        assert m["polarity"] in POLARITIES and m["kind"] in KINDS, m["id"]
+        assert (m["kind"] == "rate") == (m["denominator"] is not None), m["id"]
+
+
+_check()

@@ -1,0 +1,257 @@
+"""Comparator statistics for every metric, council and year, in one vectorised pass.
+
+Input: the long metric panel (:func:`benchmark.metrics.compute.metric_panel`) and a table of
+comparator pairs (council -> neighbour, optionally per year, from
+:func:`benchmark.comparators.comparator_pairs`).  Each council's group is its comparators *without*
+the council itself; only comparators with a value for the metric and year count.
+
+Definitions (per council, year, metric):
+
+* ``n``: comparators with a value; ``mean``, ``median``, ``min``, ``max`` of their values;
+  ``q1``, ``q3``: 25th and 75th percentiles by linear interpolation between order statistics
+  (pandas/numpy ``linear``, R type 7).
+* ``rank``: position of the council's value among itself and its comparators, 1 = highest, ties
+  share the lowest rank ('min' method), i.e. 1 + number of comparators with a strictly higher
+  value; ``rank_of`` = n + 1.
+* ``mad``: median absolute deviation of the comparators' values from their median (the council
+  excluded), unscaled; ``robust_z`` = (value - median) / (1.4826 x mad), the 1.4826 factor making
+  it comparable to a z-score for normal data; missing when mad is 0.
+* Funnel limits (``kind == 'rate'`` metrics with denominators), following NHS-R FunnelPlotR's
+  additive random-effects adjustment (Spiegelhalter 2005), on the metric's own (untransformed)
+  scale with a normal approximation:
+
+  - target = pooled comparator rate = multiplier x sum(numerators) / sum(denominators);
+  - standard error for denominator d: Poisson model (counts, and money, per unit of denominator)
+    s = sqrt(multiplier x target / d); binomial model (percentages) s = multiplier x
+    sqrt(p (1 - p) / d) with p = target / multiplier;
+  - comparators' z = (y - target) / s, winsorised at their 10th and 90th percentiles (linear);
+    phi = mean(z_w^2); tau^2 = max(0, (n phi - (n - 1)) / (sum w - sum w^2 / sum w)), w = 1/s^2;
+  - limits for the council = target +/- z_a sqrt(s_council^2 + tau^2), z_a = 1.959964 (95%) and
+    3.090232 (99.8%), lower limits floored at 0 (and binomial upper limits capped at 100%).
+  For money per head the Poisson standard error is tiny and tau^2 carries the between-council
+  spread, so the limits are close to target +/- z_a x (between-council SD): the normal
+  approximation with group spread.  ``outside_95`` / ``outside_998``: value beyond those limits.
+* ``gap``: (reference - value) x denominator / multiplier in natural units (``gap_unit``), where
+  the reference is the comparator median (mean for staffing): £ for spend per head, £ for unit
+  costs (x client weeks), FTE for staff per 1,000 65+, admissions for ASCOF rates.  Positive =
+  the council is below the reference.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from benchmark.comparators import comparator_pairs, describe_method, load_config
+from benchmark.errors import UserError
+from benchmark.metrics.compute import metric_panel
+from benchmark.metrics.registry import metric_table
+
+Z95 = 1.959963984540054
+Z998 = 3.090232306167813
+MAD_SCALE = 1.4826
+KEYS = ["council", "year", "metric_id"]
+STAT_COLUMNS = ["n", "mean", "median", "q1", "q3", "min", "max", "rank", "rank_of", "mad", "robust_z", "target", "phi",
+                "tau2", "lower_95", "upper_95", "lower_998", "upper_998", "outside_95", "outside_998", "gap", "gap_unit"]
+
+
+def _encode(panel: pd.DataFrame, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
+    """Integer codes for council, year and metric, so that grouping is on one int64 key."""
+    councils = pd.Index(pd.unique(pd.concat([panel["council"], pairs["council"], pairs["neighbour"]]).astype(str)))
+    years = pd.Index(pd.unique(panel["year"].astype(str)))
+    metric_ids = pd.Index(pd.unique(panel["metric_id"].astype(str)))
+    coded = pd.DataFrame({
+        "c": councils.get_indexer(panel["council"].astype(str)), "y": years.get_indexer(panel["year"].astype(str)),
+        "m": metric_ids.get_indexer(panel["metric_id"].astype(str)),
+        "value": panel["value"].to_numpy(float), "num": panel["numerator"].to_numpy(float),
+        "den": panel["denominator"].to_numpy(float),
+    })
+    coded_pairs = pd.DataFrame({"c": councils.get_indexer(pairs["council"].astype(str)),
+                                "nb": councils.get_indexer(pairs["neighbour"].astype(str))})
+    if "year" in pairs.columns:
+        coded_pairs["y"] = years.get_indexer(pairs["year"].astype(str))
+        coded_pairs = coded_pairs[coded_pairs["y"] >= 0]
+    return coded, coded_pairs.drop_duplicates(), len(years), len(metric_ids)
+
+
+def comparator_stats(panel: pd.DataFrame, pairs: pd.DataFrame, metrics: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Statistics (module docstring) for every (council, year, metric) row of ``panel``.
+
+    ``pairs`` has columns council, neighbour and optionally year (groups that change by year).
+    Returns ``panel``'s key and value columns followed by :data:`STAT_COLUMNS`, in panel order.
+    """
+    metrics = metric_table() if metrics is None else metrics
+    panel = panel.reset_index(drop=True)
+    pairs = pairs[pairs["council"] != pairs["neighbour"]]
+    coded, coded_pairs, n_years, n_metrics = _encode(panel, pairs)
+    coded["gid"] = (coded["c"].astype(np.int64) * n_years + coded["y"]) * n_metrics + coded["m"]
+    values = coded.loc[coded["value"].notna(), ["c", "y", "m", "value", "num", "den"]].rename(
+        columns={"c": "nb", "value": "x", "num": "x_num", "den": "x_den"})
+    on = ["nb", "y"] if "y" in coded_pairs.columns else ["nb"]
+    members = coded_pairs.merge(values, on=on, how="inner")
+    members["gid"] = (members["c"].astype(np.int64) * n_years + members["y"]) * n_metrics + members["m"]
+    members = members[members["gid"].isin(coded["gid"])]
+    grouped = members.groupby("gid", sort=False)["x"]
+    out = pd.DataFrame({
+        "n": grouped.count(), "mean": grouped.mean(), "median": grouped.median(),
+        "q1": grouped.quantile(0.25), "q3": grouped.quantile(0.75), "min": grouped.min(), "max": grouped.max(),
+    })
+    subject_value = pd.Series(coded["value"].to_numpy(), index=coded["gid"])
+    members["median"] = out["median"].reindex(members["gid"]).to_numpy()
+    members["value"] = subject_value.reindex(members["gid"]).to_numpy()
+    out["mad"] = (members["x"] - members["median"]).abs().groupby(members["gid"], sort=False).median()
+    out["_higher"] = (members["x"] > members["value"]).groupby(members["gid"], sort=False).sum()
+    stats = out.reindex(coded["gid"]).reset_index(drop=True)
+    stats.insert(0, "value", coded["value"])
+    for column in KEYS + ["denominator"]:
+        stats[column] = panel[column].to_numpy()
+    stats["n"] = stats["n"].fillna(0).astype(int)
+    has_value = stats["value"].notna()
+    stats["rank"] = pd.array(np.where(has_value, stats["_higher"].fillna(0) + 1, np.nan), dtype="Int64")
+    stats["rank_of"] = pd.array(np.where(has_value, stats["n"] + 1, np.nan), dtype="Int64")
+    stats["robust_z"] = (stats["value"] - stats["median"]) / (MAD_SCALE * stats["mad"].where(stats["mad"] > 0))
+    stats = stats.drop(columns="_higher")
+    stats = _funnel(stats, coded["gid"], members, panel["metric_id"].astype(str), metrics)
+    metric_of = panel["metric_id"].astype(str)
+    gap_reference = metric_of.map(metrics["gap_reference"])
+    reference = np.where(gap_reference == "mean", stats["mean"], stats["median"])
+    multiplier = metric_of.map(metrics["multiplier"]).astype(float)
+    stats["gap"] = ((reference - stats["value"]) * stats["denominator"] / multiplier).where(gap_reference.notna())
+    stats["gap_unit"] = metric_of.map(metrics["gap_unit"])
+    return stats[KEYS + ["value"] + STAT_COLUMNS]
+
+
+def _funnel(stats: pd.DataFrame, gid: pd.Series, members: pd.DataFrame, metric_of: pd.Series, metrics: pd.DataFrame) -> pd.DataFrame:
+    """Add target, phi, tau2, limits and flags for rate metrics (see module docstring)."""
+    mult_of = metric_of.map(metrics["multiplier"]).astype(float).to_numpy()
+    binomial_of = (metric_of.map(metrics["error_model"]) == "binomial").to_numpy()
+    is_rate = (metric_of.map(metrics["kind"]) == "rate").to_numpy()
+    per_gid = pd.DataFrame({"mult": mult_of, "binomial": binomial_of, "rate": is_rate}, index=gid.to_numpy())
+    per_gid = per_gid[~per_gid.index.duplicated()]
+    m = members[(members["x_den"] > 0) & members["x_num"].notna()].copy()
+    m = m[per_gid["rate"].reindex(m["gid"]).to_numpy()]
+    m["mult"] = per_gid["mult"].reindex(m["gid"]).to_numpy()
+    m["binomial"] = per_gid["binomial"].reindex(m["gid"]).to_numpy()
+    g = m.groupby("gid", sort=False)
+    agg = pd.DataFrame({"_num": g["x_num"].sum(), "_den": g["x_den"].sum(), "_nf": g["x"].count(), "_mult": g["mult"].first()})
+    agg["target"] = agg["_mult"] * agg["_num"] / agg["_den"]
+    m["target"] = agg["target"].reindex(m["gid"]).to_numpy()
+    m["s"] = _standard_error(m["target"], m["x_den"], m["mult"], m["binomial"])
+    m["z"] = (m["x"] - m["target"]) / m["s"]
+    zg = m.groupby("gid", sort=False)["z"]
+    m["zlo"] = zg.quantile(0.10).reindex(m["gid"]).to_numpy()
+    m["zhi"] = zg.quantile(0.90).reindex(m["gid"]).to_numpy()
+    m["zw2"] = m["z"].clip(m["zlo"], m["zhi"]) ** 2
+    m["w"] = 1.0 / m["s"] ** 2
+    m["w2"] = m["w"] ** 2
+    g = m.groupby("gid", sort=False)
+    agg["phi"] = g["zw2"].mean()
+    sw, sw2 = g["w"].sum(), g["w2"].sum()
+    denominator = sw - sw2 / sw
+    agg["tau2"] = ((agg["_nf"] * agg["phi"] - (agg["_nf"] - 1)) / denominator.where(denominator > 0)).clip(lower=0)
+    for column in ("target", "phi", "tau2"):
+        stats[column] = agg[column].reindex(gid).to_numpy()
+    mult = pd.Series(mult_of, index=stats.index)
+    binomial = pd.Series(binomial_of, index=stats.index)
+    den = stats["denominator"].where(stats["denominator"] > 0)
+    spread = np.sqrt(_standard_error(stats["target"], den, mult, binomial) ** 2 + stats["tau2"])
+    cap = pd.Series(np.where(binomial_of, mult_of, np.inf), index=stats.index)
+    for label, z in (("95", Z95), ("998", Z998)):
+        stats[f"lower_{label}"] = (stats["target"] - z * spread).clip(lower=0)
+        stats[f"upper_{label}"] = np.minimum(stats["target"] + z * spread, cap)
+        outside = (stats["value"] < stats[f"lower_{label}"]) | (stats["value"] > stats[f"upper_{label}"])
+        known = stats["value"].notna() & stats[f"lower_{label}"].notna()
+        stats[f"outside_{label}"] = pd.array(np.where(known, outside, pd.NA), dtype="boolean")
+    return stats
+
+
+def _standard_error(target: pd.Series, denominator: pd.Series, multiplier: pd.Series, binomial: pd.Series) -> pd.Series:
+    """Poisson or binomial standard error at ``target``; missing where undefined (target <= 0)."""
+    target = target.where(target > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        poisson = np.sqrt(multiplier * target / denominator)
+        p = target / multiplier
+        binom = multiplier * np.sqrt(p * (1 - p) / denominator)
+    return pd.Series(np.where(binomial, binom, poisson), index=target.index)
+
+
+# ----------------------------------------------------------------------------------------------
+# groups for all councils and years; one council's table
+# ----------------------------------------------------------------------------------------------
+
+def panel_pairs(tables, panel: pd.DataFrame, method: str = "nn", k: int | None = None,
+                custom: list[str] | None = None) -> pd.DataFrame:
+    """Comparator pairs for every year of ``panel`` (council, neighbour, year)."""
+    if method == "nn":
+        return comparator_pairs(tables, "nn", "2017-18")[["council", "neighbour"]]
+    years = sorted(panel["year"].unique())
+    frames = [comparator_pairs(tables, method, year, k, custom)[["council", "neighbour"]].assign(year=year) for year in years]
+    return pd.concat(frames, ignore_index=True)
+
+
+def all_comparator_stats(tables, method: str = "nn", k: int | None = None, local_panel: pd.DataFrame | None = None,
+                         panel: pd.DataFrame | None = None, custom: list[str] | None = None) -> pd.DataFrame:
+    """Comparator statistics for every council, year and metric under one grouping method."""
+    panel = metric_panel(tables, local_panel) if panel is None else panel
+    return comparator_stats(panel, panel_pairs(tables, panel, method, k, custom))
+
+
+def council_metrics(tables, council: str, year: str | None = None, group: str = "nn", k: int | None = None,
+                    local_panel: pd.DataFrame | None = None, custom: list[str] | None = None,
+                    panel: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per metric for one council: definition, value, year, source and comparator statistics.
+
+    Each metric is shown for ``year``, or, when ``year`` is None, for its own latest year in which
+    the council has a value (the latest year listing the council if it never has one).
+    ``attrs['group']`` describes the comparator group.
+    """
+    found = tables.registry.find(council, year)
+    code = found.ons_code
+    panel = metric_panel(tables, local_panel) if panel is None else panel
+    own = panel[panel["council"] == code]
+    if year is not None:
+        own = own[own["year"] == year]
+    else:
+        ordered = own.assign(_has=own["value"].notna()).sort_values(["metric_id", "_has", "year"])
+        own = ordered.drop_duplicates("metric_id", keep="last").drop(columns="_has")
+    config = load_config()
+    k = int(k or config["k"])
+    if group == "custom":
+        if not custom:
+            raise UserError("the custom comparator group needs a list of councils")
+        members = [c for c in dict.fromkeys(tables.registry.find(c, year).ons_code for c in custom) if c != code]
+        pairs = pd.DataFrame({"council": code, "neighbour": members})
+    elif group == "nn":
+        pairs = comparator_pairs(tables, "nn", "2017-18")
+        pairs = pairs.loc[pairs["council"] == code, ["council", "neighbour"]]
+        if pairs.empty:
+            raise UserError(f"{found.name} ({code}) has no set in NN.json ({describe_method('nn')})")
+    else:
+        frames = []
+        for y in sorted(own["year"].unique()):
+            if not found.exists_in(y):
+                continue
+            if group == "statistical" and code in config["excluded"]:
+                raise UserError(f"{found.name} ({code}) is excluded from statistical peer groups (config/neighbours.toml)")
+            p = comparator_pairs(tables, group, y, k)
+            frames.append(p.loc[p["council"] == code, ["council", "neighbour"]].assign(year=y))
+        pairs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["council", "neighbour", "year"])
+    others = panel[panel["council"].isin(set(pairs["neighbour"])) & panel["metric_id"].isin(own["metric_id"])]
+    stats = comparator_stats(pd.concat([own, others], ignore_index=True), pairs)
+    stats = stats[stats["council"] == code].drop(columns="value")
+    metrics = metric_table()
+    table = metrics.reset_index(drop=True)[["id", "label", "unit", "definition", "polarity", "kind"]].merge(
+        own[["metric_id", "year", "value", "source", "illustrative", "missing_reason"]], left_on="id", right_on="metric_id", how="left")
+    table = table.merge(stats.drop(columns=["council"]), on=["metric_id", "year"], how="left").drop(columns="metric_id")
+    no_row = table["year"].isna()
+    table.loc[no_row, "missing_reason"] = (f"not available for {year}" if year else "no data for this council")
+    table["illustrative"] = table["illustrative"].fillna(False).astype(bool)
+    table["n"] = table["n"].astype("Int64")
+    table["source"] = table["source"].fillna(table["id"].map(metrics["source"]))
+    description = describe_method(group, k, year or "each metric's year", custom)
+    table["comparator_group"] = description
+    table = table[["id", "label", "value", "unit", "year", "source", "illustrative", *[c for c in STAT_COLUMNS],
+                   "missing_reason", "polarity", "kind", "definition", "comparator_group"]]
+    table.attrs["group"] = description
+    table.attrs["council"] = code
+    table.attrs["council_name"] = found.name
+    return table.reset_index(drop=True)

@@ -1,0 +1,139 @@
+"""Comparator statistics on hand-made panels; every expected value is worked by hand in comments."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmark.metrics.registry import metric_table
+from benchmark.metrics.stats import comparator_stats
+
+UNIT_COST = "unit_cost_residential_65plus_gbp_per_week"  # rate, Poisson, multiplier 1, gap vs median
+STAFF = "staff_per_1000_65plus"                         # rate, Poisson, multiplier 1000, gap vs mean
+LEVEL = "imd_average_score"                             # level: no funnel, no gap
+
+
+def _panel(rows):
+    frame = pd.DataFrame(rows, columns=["council", "year", "metric_id", "numerator", "denominator", "multiplier"])
+    frame["value"] = frame["multiplier"] * frame["numerator"] / frame["denominator"]
+    return frame.drop(columns="multiplier")
+
+
+@pytest.fixture(scope="module")
+def unit_cost_stats():
+    # Comparators B..E: values 10, 20, 30, 40 (numerator / denominator 100 client weeks each).
+    # Subjects: A = 25 (5000 / 200), F = 50 (5000 / 100), G = 30 (3000 / 100; ties with D).
+    rows = [("B", "2016-17", UNIT_COST, 1000, 100, 1), ("C", "2016-17", UNIT_COST, 2000, 100, 1),
+            ("D", "2016-17", UNIT_COST, 3000, 100, 1), ("E", "2016-17", UNIT_COST, 4000, 100, 1),
+            ("A", "2016-17", UNIT_COST, 5000, 200, 1), ("F", "2016-17", UNIT_COST, 5000, 100, 1),
+            ("G", "2016-17", UNIT_COST, 3000, 100, 1)]
+    pairs = pd.DataFrame([(s, n) for s in "AFG" for n in "BCDE"], columns=["council", "neighbour"])
+    stats = comparator_stats(_panel(rows), pairs)
+    return stats.set_index("council")
+
+
+def test_descriptive_statistics(unit_cost_stats):
+    a = unit_cost_stats.loc["A"]
+    assert a["n"] == 4
+    assert a["mean"] == pytest.approx(25.0)         # (10+20+30+40)/4
+    assert a["median"] == pytest.approx(25.0)       # (20+30)/2
+    assert a["q1"] == pytest.approx(17.5)           # linear: position 0.25*3 = 0.75 -> 10 + 0.75*10
+    assert a["q3"] == pytest.approx(32.5)           # position 2.25 -> 30 + 0.25*10
+    assert (a["min"], a["max"]) == (10.0, 40.0)
+
+
+def test_rank_with_ties_min_method(unit_cost_stats):
+    # A=25 among {25,10,20,30,40}: two strictly higher -> rank 3 of 5.
+    assert unit_cost_stats.loc["A", "rank"] == 3 and unit_cost_stats.loc["A", "rank_of"] == 5
+    # G=30 ties D=30: one strictly higher (40) -> both share rank 2 ('min').
+    assert unit_cost_stats.loc["G", "rank"] == 2
+    # F=50 is the highest.
+    assert unit_cost_stats.loc["F", "rank"] == 1
+
+
+def test_robust_z(unit_cost_stats):
+    # |x - 25| = 15, 5, 5, 15 -> MAD = 10 (council excluded); z = (value - 25) / (1.4826 * 10)
+    assert unit_cost_stats.loc["A", "mad"] == pytest.approx(10.0)
+    assert unit_cost_stats.loc["A", "robust_z"] == pytest.approx(0.0)
+    assert unit_cost_stats.loc["G", "robust_z"] == pytest.approx(5 / 14.826)
+    assert unit_cost_stats.loc["F", "robust_z"] == pytest.approx(25 / 14.826)
+
+
+def test_funnel_limits_by_hand(unit_cost_stats):
+    # target = (1000+2000+3000+4000) / 400 = 25; s_j = sqrt(25/100) = 0.5 for every comparator
+    # z_j = (10-25)/0.5 = -30, -10, 10, 30; 10th/90th percentiles (linear) = -24, 24
+    # winsorised z^2 = 576, 100, 100, 576 -> phi = 1352/4 = 338
+    # w_j = 1/0.25 = 4: sum w = 16, sum w^2 / sum w = 64/16 = 4 -> tau^2 = (4*338 - 3) / (16 - 4) = 1349/12
+    f = unit_cost_stats.loc["F"]
+    assert f["target"] == pytest.approx(25.0)
+    assert f["phi"] == pytest.approx(338.0)
+    tau2 = 1349 / 12
+    assert f["tau2"] == pytest.approx(tau2)
+    # F: denominator 100 -> s = 0.5; limits = 25 +/- z sqrt(0.25 + tau^2)
+    spread_f = math.sqrt(0.25 + tau2)
+    assert f["upper_95"] == pytest.approx(25 + 1.959964 * spread_f, rel=1e-6)
+    assert f["lower_95"] == pytest.approx(25 - 1.959964 * spread_f, rel=1e-6)
+    assert f["upper_998"] == pytest.approx(25 + 3.090232 * spread_f, rel=1e-6)
+    # 50 > 45.80 (95% upper) but < 57.80 (99.8% upper)
+    assert bool(f["outside_95"]) is True and bool(f["outside_998"]) is False
+    # A: denominator 200 -> s^2 = 25/200 = 0.125
+    a = unit_cost_stats.loc["A"]
+    assert a["upper_95"] == pytest.approx(25 + 1.959964 * math.sqrt(0.125 + tau2), rel=1e-6)
+    assert bool(a["outside_95"]) is False
+
+
+def test_gap_in_natural_units(unit_cost_stats):
+    # unit costs: (median - value) x client weeks
+    assert unit_cost_stats.loc["A", "gap"] == pytest.approx(0.0)
+    assert unit_cost_stats.loc["F", "gap"] == pytest.approx((25 - 50) * 100)
+    assert unit_cost_stats.loc["F", "gap_unit"] == "gbp"
+
+
+def test_staff_gap_uses_comparator_mean_and_per_1000():
+    # comparators 2, 2, 3, 4 staff per 1,000 65+ (20/10000, 20/10000, 30/10000, 40/10000 x 1000); mean 2.75
+    # subject: 40 FTE / 20000 -> 2.0; gap = (2.75 - 2.0) x 20000 / 1000 = 15 FTE
+    rows = [("B", "2019-20", STAFF, 20, 10000, 1000), ("C", "2019-20", STAFF, 20, 10000, 1000),
+            ("D", "2019-20", STAFF, 30, 10000, 1000), ("E", "2019-20", STAFF, 40, 10000, 1000),
+            ("A", "2019-20", STAFF, 40, 20000, 1000)]
+    pairs = pd.DataFrame({"council": "A", "neighbour": list("BCDE")})
+    a = comparator_stats(_panel(rows), pairs).set_index("council").loc["A"]
+    assert a["mean"] == pytest.approx(2.75) and a["median"] == pytest.approx(2.5)
+    assert a["gap"] == pytest.approx(15.0)
+    assert a["gap_unit"] == "fte"
+    # Poisson on the per-1,000 scale: target = 1000 x 110 / 40000 = 2.75
+    assert a["target"] == pytest.approx(2.75)
+
+
+def test_missing_values_do_not_count_and_levels_have_no_funnel():
+    # comparator C has no value: n = 2; median of 10 and 30 = 20; council value missing -> no rank
+    panel = pd.DataFrame({
+        "council": ["A", "B", "C", "D"], "year": "2019-20", "metric_id": LEVEL,
+        "value": [np.nan, 10.0, np.nan, 30.0], "numerator": np.nan, "denominator": np.nan,
+    })
+    pairs = pd.DataFrame({"council": "A", "neighbour": ["B", "C", "D", "A"]})  # self pair ignored
+    a = comparator_stats(panel, pairs).set_index("council").loc["A"]
+    assert a["n"] == 2 and a["median"] == pytest.approx(20.0)
+    assert pd.isna(a["rank"]) and pd.isna(a["robust_z"])
+    assert pd.isna(a["target"]) and pd.isna(a["upper_95"]) and pd.isna(a["outside_95"])
+    assert pd.isna(a["gap"])
+
+
+def test_year_specific_pairs():
+    # In 2016-17 A is compared with B only, in 2017-18 with C only.
+    panel = pd.DataFrame({
+        "council": ["A", "B", "C"] * 2, "year": ["2016-17"] * 3 + ["2017-18"] * 3, "metric_id": LEVEL,
+        "value": [1.0, 2.0, 3.0, 1.0, 5.0, 7.0], "numerator": np.nan, "denominator": np.nan,
+    })
+    pairs = pd.DataFrame({"council": ["A", "A"], "neighbour": ["B", "C"], "year": ["2016-17", "2017-18"]})
+    stats = comparator_stats(panel, pairs)
+    a = stats[stats["council"] == "A"].set_index("year")
+    assert a.loc["2016-17", "median"] == 2.0 and a.loc["2017-18", "median"] == 7.0
+
+
+def test_every_rate_metric_has_a_denominator_and_error_model():
+    metrics = metric_table()
+    rates = metrics[metrics["kind"] == "rate"]
+    assert rates["error_model"].isin(["poisson", "binomial"]).all()
+    assert rates["gap_reference"].isin(["median", "mean"]).all()
