@@ -1,0 +1,4 @@
+"""A council's own local inputs (workforce, Better Care Fund plan, care home fees, package extract).
+
+See docs/local-data.md for the schemas and :mod:`benchmark.local.panel` for the outputs.
+"""

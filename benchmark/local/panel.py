@@ -1,0 +1,358 @@
+"""The local metric panel (input to the metrics engine) and the per-council local summary.
+
+``local_metric_panel`` returns one row per council, financial year and metric with the columns of
+:data:`PANEL_COLUMNS`.  It covers every council in the national comparator files
+(``<local_root>/national/``) plus every council with its own folder ``<local_root>/<ONS code>/``.
+A council's own file wins over its national row for the same year.  Where a metric cannot be
+computed, the row is kept with ``value`` missing and ``missing_reason`` saying why.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from benchmark.data.store import DEFAULT_DATA_DIR
+from benchmark.data.tidy import COUNCIL_CODE_PATTERN
+from benchmark.local import compute, schemas
+from benchmark.local.disclosure import SUPPRESSED
+from benchmark.errors import DataError, Problem
+
+DEFAULT_LOCAL_ROOT = DEFAULT_DATA_DIR / "local"
+
+PANEL_COLUMNS = ["council", "year", "metric_id", "value", "numerator", "denominator", "unit", "source", "illustrative", "missing_reason"]
+
+#: Local input files, by key, as named in a council folder.
+FILES = {
+    "workforce": "workforce.csv",
+    "bcf_plan": "bcf_plan.csv",
+    "fee_bands": "care_home_fee_bands.csv",
+    "placements": "care_home_placements.csv",
+    "packages": "packages.csv",
+}
+NATIONAL_FILES = {"workforce": "national/workforce_by_council.csv", "bcf": "national/bcf_pooled_by_council.csv"}
+
+#: metric id -> (unit, local file keys it needs)
+METRICS = {
+    "staff_per_1000_65plus": ("staff_fte_per_1000_population_65plus", ("workforce",)),
+    "bcf_pooled_gbp": ("gbp", ("bcf_plan",)),
+    "bcf_pooled_to_minimum_ratio": ("ratio", ("bcf_plan",)),
+    "care_home_fee_weighted_average_residential_gbp_per_week": ("gbp_per_week", ("fee_bands", "placements")),
+    "care_home_fee_weighted_average_nursing_gbp_per_week": ("gbp_per_week", ("fee_bands", "placements")),
+    "care_home_fee_band_count": ("bands", ("fee_bands",)),
+    "care_home_placements_above_band_pct": ("pct", ("fee_bands", "placements")),
+    "package_weekly_cost_median_gbp": ("gbp_per_week", ("packages",)),
+    "packages_overdue_review_pct": ("pct", ("packages",)),
+}
+SUPPRESSION_REASON = "suppressed (disclosure control: a count below 5 from client-level data, see docs/local-data.md)"
+
+
+@dataclass
+class LocalParams:
+    """Assumptions of the local metrics; every one is a parameter of the council's parameter file."""
+
+    roles: tuple[str, ...] | None = None          # workforce roles counted (None = all roles)
+    include_agency: bool = False                   # add agency FTE to staff in post
+    high_cost_threshold_gbp: float = 1000.0        # weekly cost at or above which a package is high-cost
+    review_months: int = 12                        # a package not reviewed for longer is overdue
+    reference_date: str | None = None              # date reviews are measured at (default: latest date in the extract)
+    simplified_rates: dict = field(default_factory=dict)  # {setting or (setting, need_level): £/week}; empty = band-weighted average
+    comparators: tuple[str, ...] | None = None     # comparator councils (default: nearest neighbours)
+
+
+def missing_reason_for(council: str, file: str | None = None) -> str:
+    """Why a local metric is missing for ``council``: which file to supply and where."""
+    what = file or "the local input files"
+    return f"no local data supplied: put {what} in data/local/{council}/ (see docs/local-data.md)"
+
+
+def council_paths(council: str, local_root: Path = DEFAULT_LOCAL_ROOT, overrides: dict[str, Path | str] | None = None) -> dict[str, Path]:
+    """Where each local input of ``council`` lives: ``<local_root>/<code>/<file>`` unless overridden."""
+    paths = {key: Path(local_root) / council / name for key, name in FILES.items()}
+    for key, path in (overrides or {}).items():
+        if key not in FILES:
+            raise DataError(Problem("parameter file", f"unknown local input '{key}' (known: {', '.join(FILES)})"))
+        paths[key] = Path(path)
+    return paths
+
+
+def _source(path: Path, local_root: Path) -> str:
+    local_root = Path(local_root).resolve()
+    try:
+        return str(Path(local_root.parent.name) / local_root.name / Path(path).resolve().relative_to(local_root))
+    except ValueError:
+        return str(path)
+
+
+def councils_with_folders(local_root: Path) -> list[str]:
+    root = Path(local_root)
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and COUNCIL_CODE_PATTERN.match(p.name))
+
+
+def _row(council, year, metric_id, value=np.nan, numerator=np.nan, denominator=np.nan, source="", illustrative=False, missing_reason=pd.NA):
+    return {"council": council, "year": year, "metric_id": metric_id, "value": value, "numerator": numerator,
+            "denominator": denominator, "unit": METRICS[metric_id][0], "source": source, "illustrative": bool(illustrative),
+            "missing_reason": missing_reason}
+
+
+# ---------------------------------------------------------------------------------------------
+# per-council local rows
+# ---------------------------------------------------------------------------------------------
+
+def _workforce_rows(tables, council, path, local_root, params):
+    workforce = schemas.read_workforce(path)
+    rows = []
+    for r in compute.workforce_fte_by_year(workforce, params.roles, params.include_agency).itertuples():
+        pop = compute.population_65_plus(tables.population_bands, council, r.year)
+        source = f"{_source(path, local_root)}; ONS mid-{pop.mid_year if pop else r.year[:4]} 65+ population"
+        if pop is None:
+            rows.append(_row(council, r.year, "staff_per_1000_65plus", numerator=r.fte, source=source, illustrative=r.illustrative,
+                             missing_reason="no ONS 65+ population for this council"))
+            continue
+        if pop.note:
+            source += f" ({pop.note})"
+        rows.append(_row(council, r.year, "staff_per_1000_65plus", compute.staff_per_1000(r.fte, pop.value), r.fte, pop.value,
+                         source, r.illustrative))
+    return rows
+
+
+def _bcf_rows(council, path, local_root, national_minimum):
+    plan = schemas.read_bcf_plan(path)
+    rows = []
+    for r in compute.bcf_by_year(plan).itertuples():
+        source = _source(path, local_root)
+        minimum, min_source = r.minimum_gbp, source
+        if np.isnan(minimum) and (council, r.year) in national_minimum:
+            minimum, min_source = national_minimum[(council, r.year)]
+            min_source = f"{source}; minimum from {min_source}"
+        rows.append(_row(council, r.year, "bcf_pooled_gbp", r.pooled_gbp, r.pooled_gbp, np.nan, source, r.illustrative,
+                         pd.NA if not np.isnan(r.pooled_gbp) else "no contribution lines in the BCF plan"))
+        ratio = r.pooled_gbp / minimum if minimum and not np.isnan(minimum) else np.nan
+        rows.append(_row(council, r.year, "bcf_pooled_to_minimum_ratio", ratio, r.pooled_gbp, minimum, min_source, r.illustrative,
+                         pd.NA if not np.isnan(ratio) else "no NHS minimum requirement: add a minimum_requirement line to bcf_plan.csv"))
+    return rows
+
+
+def _fee_rows(council, bands_path, placements_path, local_root):
+    bands = schemas.read_fee_bands(bands_path)
+    year = compute.fee_year(bands)
+    source_b = _source(bands_path, local_root)
+    rows = [_row(council, year, "care_home_fee_band_count", float(len(bands)), float(len(bands)), np.nan, source_b,
+                 bands["illustrative"].any())]
+    if not Path(placements_path).is_file():
+        reason = missing_reason_for(council, FILES["placements"])
+        for metric in ("care_home_fee_weighted_average_residential_gbp_per_week", "care_home_fee_weighted_average_nursing_gbp_per_week",
+                       "care_home_placements_above_band_pct"):
+            rows.append(_row(council, year, metric, missing_reason=reason))
+        return rows
+    placements = schemas.read_placements(placements_path, bands, bands_path)
+    illustrative = bool(bands["illustrative"].any() or placements["illustrative"].any())
+    source = f"{source_b}; {_source(placements_path, local_root)}"
+    for setting in schemas.CARE_HOME_SETTINGS:
+        average, total, n = compute.weighted_average_fee(bands, placements, setting)
+        rows.append(_row(council, year, f"care_home_fee_weighted_average_{setting}_gbp_per_week", average, total, float(n), source,
+                         illustrative, pd.NA if n else f"no {setting} placements in {FILES['placements']}"))
+    above, n = compute.above_band(bands, placements)
+    rows.append(_row(council, year, "care_home_placements_above_band_pct", above / n * 100 if n else np.nan, float(above), float(n),
+                     source, illustrative, pd.NA if n else "no placements"))
+    return rows
+
+
+def _package_rows(council, path, local_root, params):
+    packages = schemas.read_packages(path)
+    h = compute.package_headlines(packages, high_cost_threshold_gbp=params.high_cost_threshold_gbp,
+                                  review_months=params.review_months, reference_date=params.reference_date)
+    source = f"{_source(path, local_root)} (reference date {h['reference_date']})"
+    illustrative = packages["illustrative"].any()
+    n = h["packages_count"]
+    rows = []
+    if n == SUPPRESSED:
+        rows.append(_row(council, h["year"], "package_weekly_cost_median_gbp", source=source, illustrative=illustrative, missing_reason=SUPPRESSION_REASON))
+        rows.append(_row(council, h["year"], "packages_overdue_review_pct", source=source, illustrative=illustrative, missing_reason=SUPPRESSION_REASON))
+        return rows
+    rows.append(_row(council, h["year"], "package_weekly_cost_median_gbp", h["weekly_cost_median_gbp"], np.nan, float(n), source, illustrative))
+    if h["overdue_review_count"] == SUPPRESSED:
+        rows.append(_row(council, h["year"], "packages_overdue_review_pct", np.nan, np.nan, float(n), source, illustrative, SUPPRESSION_REASON))
+    else:
+        rows.append(_row(council, h["year"], "packages_overdue_review_pct", h["overdue_review_pct"], float(h["overdue_review_count"]),
+                         float(n), source, illustrative))
+    return rows
+
+
+def council_local_rows(tables, council: str, local_root: Path = DEFAULT_LOCAL_ROOT, params: LocalParams | None = None,
+                       paths: dict[str, Path] | None = None, national_minimum: dict | None = None) -> list[dict]:
+    """Panel rows from one council's own files (missing rows, with the reason, for absent files)."""
+    params = params or LocalParams()
+    paths = paths or council_paths(council, local_root)
+    have = {key: Path(p).is_file() for key, p in paths.items()}
+    rows = []
+    if have["workforce"]:
+        rows += _workforce_rows(tables, council, paths["workforce"], local_root, params)
+    if have["bcf_plan"]:
+        rows += _bcf_rows(council, paths["bcf_plan"], local_root, national_minimum or {})
+    if have["fee_bands"]:
+        rows += _fee_rows(council, paths["fee_bands"], paths["placements"], local_root)
+    if have["packages"]:
+        rows += _package_rows(council, paths["packages"], local_root, params)
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# the panel
+# ---------------------------------------------------------------------------------------------
+
+def _national_rows(tables, local_root: Path) -> tuple[list[dict], dict]:
+    rows, minimum = [], {}
+    wf_path = Path(local_root) / NATIONAL_FILES["workforce"]
+    if wf_path.is_file():
+        national = compute.national_workforce_fte(schemas.read_national_workforce(wf_path))
+        for r in national.itertuples():
+            pop = compute.population_65_plus(tables.population_bands, r.council, r.year)
+            source = _source(wf_path, local_root)
+            if pop is None or np.isnan(r.fte):
+                rows.append(_row(r.council, r.year, "staff_per_1000_65plus", numerator=r.fte, source=source, illustrative=r.illustrative,
+                                 missing_reason="no ONS 65+ population for this council" if pop is None else "FTE not reported in the national file"))
+                continue
+            source += f"; ONS mid-{pop.mid_year} 65+ population" + (f" ({pop.note})" if pop.note else "")
+            rows.append(_row(r.council, r.year, "staff_per_1000_65plus", compute.staff_per_1000(r.fte, pop.value), r.fte, pop.value,
+                             source, r.illustrative))
+    bcf_path = Path(local_root) / NATIONAL_FILES["bcf"]
+    if bcf_path.is_file():
+        source = _source(bcf_path, local_root)
+        for r in schemas.read_national_bcf(bcf_path).itertuples():
+            minimum[(r.council, r.financial_year)] = (r.minimum_gbp, source)
+            rows.append(_row(r.council, r.financial_year, "bcf_pooled_gbp", r.pooled_gbp, r.pooled_gbp, np.nan, source, r.illustrative,
+                             pd.NA if not np.isnan(r.pooled_gbp) else "pooled budget not reported in the national file"))
+            ratio = r.pooled_gbp / r.minimum_gbp if r.minimum_gbp else np.nan
+            rows.append(_row(r.council, r.financial_year, "bcf_pooled_to_minimum_ratio", ratio, r.pooled_gbp, r.minimum_gbp, source,
+                             r.illustrative, pd.NA if not np.isnan(ratio) else "pooled budget or minimum not reported in the national file"))
+    return rows, minimum
+
+
+def local_metric_panel(tables, local_root: Path = DEFAULT_LOCAL_ROOT, params: LocalParams | None = None,
+                       paths: dict[str, dict[str, Path]] | None = None) -> pd.DataFrame:
+    """Every council's local metrics (national comparator files + councils' own folders).
+
+    ``paths`` optionally maps a council code to explicit input paths ({key: path}, keys of
+    :data:`FILES`), as named in its parameter file; such a council is included even without a folder.
+    One row per (council, year, metric_id); a council's own figure replaces its national row.
+    """
+    local_root = Path(local_root)
+    national, minimum = _national_rows(tables, local_root)
+    councils = sorted(set(councils_with_folders(local_root)) | set(paths or {}))
+    local = []
+    for council in councils:
+        cpaths = council_paths(council, local_root, (paths or {}).get(council))
+        local += council_local_rows(tables, council, local_root, params, cpaths, minimum)
+    frame = pd.DataFrame(local + national, columns=PANEL_COLUMNS)
+    frame = frame.drop_duplicates(["council", "year", "metric_id"], keep="first")  # own files first
+    # missing rows: every council in the panel gets every metric at least once
+    latest_year = {m: g["year"].max() for m, g in frame.groupby("metric_id")}
+    fallback = frame["year"].max() if len(frame) else None
+    present = set(zip(frame["council"], frame["metric_id"], strict=True))
+    missing = []
+    for council in sorted(frame["council"].unique()):
+        cpaths = council_paths(council, local_root, (paths or {}).get(council))
+        for metric_id, (_, needs) in METRICS.items():
+            if (council, metric_id) not in present:
+                absent = [FILES[k] for k in needs if not cpaths[k].is_file()] or [FILES[needs[0]]]
+                missing.append(_row(council, latest_year.get(metric_id, fallback), metric_id, source="",
+                                    missing_reason=missing_reason_for(council, " and ".join(absent))))
+    frame = pd.concat([frame, pd.DataFrame(missing, columns=PANEL_COLUMNS)], ignore_index=True) if missing else frame
+    frame = frame.astype({"council": "string", "year": "string", "metric_id": "string", "unit": "string", "source": "string",
+                          "missing_reason": "string", "illustrative": bool,
+                          "value": "float64", "numerator": "float64", "denominator": "float64"})
+    return frame.sort_values(["council", "metric_id", "year"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# the richer per-council summary for the report
+# ---------------------------------------------------------------------------------------------
+
+def comparator_councils(tables, council: str, params: LocalParams) -> list[str]:
+    if params.comparators:
+        return list(params.comparators)
+    nn = tables.nearest_neighbours
+    return list(nn.loc[nn["council"] == council, "neighbour"])
+
+
+def local_summary(tables, council: str, local_root: Path = DEFAULT_LOCAL_ROOT, params: LocalParams | None = None,
+                  paths: dict[str, Path] | None = None, panel: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """Tables for one council's report.  Keys present only where the inputs exist:
+
+    ``workforce`` (rate, comparator average, FTE gap), ``workforce_by_role``, ``bcf`` (pooled,
+    minimum, ratio, rank and quartile among councils), ``bcf_contributions``, ``fee_schedule``,
+    ``fee_spread``, ``fee_simplified``, ``package_headlines``, ``package_distribution_by_reason``,
+    ``package_distribution_by_age`` (all package tables disclosure-controlled), and always
+    ``panel`` (this council's panel rows) and ``notes``.
+    """
+    params = params or LocalParams()
+    local_root = Path(local_root)
+    cpaths = council_paths(council, local_root, paths)
+    if panel is None:
+        panel = local_metric_panel(tables, local_root, params, {council: cpaths} if paths else None)
+    out: dict[str, pd.DataFrame] = {"panel": panel[panel["council"] == council].reset_index(drop=True)}
+    notes = []
+    comparators = comparator_councils(tables, council, params)
+
+    if cpaths["workforce"].is_file():
+        workforce = schemas.read_workforce(cpaths["workforce"])
+        staff = panel[(panel["metric_id"] == "staff_per_1000_65plus")]
+        rows = []
+        for r in staff[staff["council"] == council].itertuples():
+            peers = staff[(staff["year"] == r.year) & staff["council"].isin(comparators)]["value"].dropna()
+            average = float(peers.mean()) if len(peers) else np.nan
+            rows.append({"year": r.year, "staff_fte": r.numerator, "population_65plus": r.denominator, "staff_per_1000_65plus": r.value,
+                         "comparator_average": average, "comparators_with_data": len(peers),
+                         "fte_gap_to_comparator_average": compute.fte_gap(r.value, average, r.denominator) if len(peers) else np.nan,
+                         "source": r.source, "illustrative": r.illustrative or bool(staff[staff["council"].isin(comparators)]["illustrative"].any())})
+        out["workforce"] = pd.DataFrame(rows)
+        latest = workforce[workforce["as_at_date"] == workforce["as_at_date"].max()]
+        out["workforce_by_role"] = latest[["role", "fte", "headcount", "vacancies_fte", "agency_fte"]].reset_index(drop=True)
+
+    if cpaths["bcf_plan"].is_file():
+        plan = schemas.read_bcf_plan(cpaths["bcf_plan"])
+        pooled = panel[panel["metric_id"] == "bcf_pooled_gbp"]
+        ratio = panel[panel["metric_id"] == "bcf_pooled_to_minimum_ratio"]
+        rows = []
+        for r in pooled[pooled["council"] == council].itertuples():
+            year_values = pooled[pooled["year"] == r.year].set_index("council")["value"]
+            year_ratio = ratio[ratio["year"] == r.year].set_index("council")
+            pos = compute.rank_and_quartile(year_values, council)
+            rpos = compute.rank_and_quartile(year_ratio["value"], council)
+            rows.append({"year": r.year, "pooled_gbp": r.value, "minimum_gbp": year_ratio["denominator"].get(council, np.nan),
+                         "ratio_to_minimum": year_ratio["value"].get(council, np.nan),
+                         "rank_pooled": pos[0] if pos else pd.NA, "quartile_pooled": pos[1] if pos else pd.NA,
+                         "rank_ratio": rpos[0] if rpos else pd.NA, "quartile_ratio": rpos[1] if rpos else pd.NA,
+                         "councils_ranked": pos[2] if pos else 0, "source": r.source, "illustrative": r.illustrative})
+        out["bcf"] = pd.DataFrame(rows)
+        out["bcf_contributions"] = compute.bcf_contribution_split(plan)
+
+    if cpaths["fee_bands"].is_file():
+        bands = schemas.read_fee_bands(cpaths["fee_bands"])
+        out["fee_spread"] = compute.fee_band_spread(bands)
+        if cpaths["placements"].is_file():
+            placements = schemas.read_placements(cpaths["placements"], bands, cpaths["fee_bands"])
+            out["fee_schedule"] = compute.fee_schedule_table(bands, placements)
+            out["fee_simplified"] = compute.simplified_schedule(bands, placements, params.simplified_rates or None)
+
+    if cpaths["packages"].is_file():
+        packages = schemas.read_packages(cpaths["packages"])
+        headlines = compute.package_headlines(packages, high_cost_threshold_gbp=params.high_cost_threshold_gbp,
+                                              review_months=params.review_months, reference_date=params.reference_date)
+        out["package_headlines"] = pd.DataFrame([headlines])
+        out["package_distribution_by_reason"] = compute.package_distribution(packages, "primary_support_reason")
+        out["package_distribution_by_age"] = compute.package_distribution(packages, "age_band")
+        notes.append("package figures: counts below 5 are shown as '<5', with complementary suppression (docs/local-data.md)")
+
+    for key, name in FILES.items():
+        if not cpaths[key].is_file():
+            notes.append(missing_reason_for(council, name))
+    if out["panel"]["illustrative"].any():
+        notes.append("ILLUSTRATIVE: some figures are built on generated example data, not the council's real data")
+    out["notes"] = pd.DataFrame({"note": notes})
+    return out
