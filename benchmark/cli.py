@@ -43,6 +43,23 @@ def _tables(args: argparse.Namespace):
     return tables
 
 
+def _add_local_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--local", metavar="DIR", default=None,
+                        help="folder of councils' own files, one sub-folder per ONS code (default: the data folder's 'local')")
+
+
+def _local_root(args: argparse.Namespace, tables):
+    from pathlib import Path
+
+    return Path(args.local) if getattr(args, "local", None) else tables.data_dir / "local"
+
+
+def _local_panel(args: argparse.Namespace, tables):
+    from benchmark.local.panel import local_metric_panel
+
+    return local_metric_panel(tables, _local_root(args, tables))
+
+
 # ----------------------------------------------------------------------------------------------
 # commands
 # ----------------------------------------------------------------------------------------------
@@ -65,6 +82,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
     differences = tables.provenance["differs_from_shipped"]
     counts = ", ".join(f"{name} {len(frame):,}" for name, frame in tables.frames.items())
     print(f"data in {data_dir} is valid: {counts} rows")
+    if args.council:
+        from benchmark.local.panel import council_local_rows, council_paths
+
+        council = tables.registry.find(args.council)
+        root = _local_root(args, tables)
+        paths = council_paths(council.ons_code, root)
+        council_local_rows(tables, council.ons_code, root, paths=paths)  # raises DataError listing every problem
+        found = [p.name for p in paths.values() if p.is_file()]
+        print(f"local files of {council.name} ({council.ons_code}) are valid: {', '.join(found) or f'none supplied in {root / council.ons_code}'}")
     for path, status in sorted(differences.items()):
         print(f"note: {path} {status} compared with the shipped copy")
     return 0
@@ -96,9 +122,9 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     from benchmark.metrics.stats import council_metrics
 
     tables = _tables(args)
-    table = council_metrics(tables, args.council, year=args.year, group=args.group, k=args.k)
-    columns = ["id", "year", "value", "unit", "n", "median", "q1", "q3", "rank", "rank_of", "robust_z",
-               "lower_95", "upper_95", "outside_95", "outside_998", "gap", "gap_unit", "source", "illustrative", "missing_reason"]
+    table = council_metrics(tables, args.council, year=args.year, group=args.group, k=args.k, local_panel=_local_panel(args, tables))
+    columns = ["id", "year", "value", "unit", "illustrative", "comparators_illustrative", "n", "median", "q1", "q3", "rank", "rank_of", "robust_z",
+               "lower_95", "upper_95", "outside_95", "outside_998", "gap", "gap_unit", "source", "missing_reason"]
     if args.format == "csv":
         table.to_csv(sys.stdout, index=False)
     elif args.format == "json":
@@ -110,12 +136,33 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_model(args: argparse.Namespace) -> int:
+    from benchmark.budget.cli import cmd_model as run
+
+    return run(args, _tables(args))
+
+
+def cmd_make_examples(args: argparse.Namespace) -> int:
+    from benchmark.local.cli import cmd_make_examples as run
+
+    return run(args)
+
+
+def cmd_local_panel(args: argparse.Namespace) -> int:
+    from benchmark.local.cli import cmd_local_panel as run
+
+    return run(args)
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "councils": (cmd_councils, "list every council: ONS code, CASSR code, name, region, type, years"),
     "validate": (cmd_validate, "check all data; exit 0 when clean, 1 listing every problem"),
     "data-log": (cmd_data_log, "print the table of shipped sources (embedded in data/README.md)"),
     "neighbours": (cmd_neighbours, "print a council's comparator group: names and distances"),
     "metrics": (cmd_metrics, "print a council's metrics with comparator statistics"),
+    "model": (cmd_model, "fit the expected-spend model and print coefficients and diagnostics"),
+    "make-examples": (cmd_make_examples, "write the example local files (ILLUSTRATIVE, except Southampton's published BCF)"),
+    "local-panel": (cmd_local_panel, "print the local metrics (workforce, BCF, fees, packages) of every council with data, as CSV"),
 }
 
 
@@ -131,7 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_option(councils)
 
     validate = commands.add_parser("validate", help=COMMANDS["validate"][1], description=COMMANDS["validate"][1])
+    validate.add_argument("--council", metavar="COUNCIL", help="also check this council's own files (data/local/<ONS code>/)")
     _add_data_option(validate)
+    _add_local_option(validate)
 
     data_log = commands.add_parser("data-log", help=COMMANDS["data-log"][1], description=COMMANDS["data-log"][1])
     _add_data_option(data_log)
@@ -152,6 +201,20 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("--k", type=int, default=None, help="group size for --group statistical (default 15)")
     metrics.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format (default table)")
     _add_data_option(metrics)
+    _add_local_option(metrics)
+
+    from benchmark.budget.cli import add_arguments_model
+    from benchmark.local.cli import add_arguments_local_panel, add_arguments_make_examples
+
+    model = commands.add_parser("model", help=COMMANDS["model"][1], description=COMMANDS["model"][1])
+    add_arguments_model(model)
+    _add_data_option(model)
+
+    examples = commands.add_parser("make-examples", help=COMMANDS["make-examples"][1], description=COMMANDS["make-examples"][1])
+    add_arguments_make_examples(examples)
+
+    local_panel = commands.add_parser("local-panel", help=COMMANDS["local-panel"][1], description=COMMANDS["local-panel"][1])
+    add_arguments_local_panel(local_panel)
     return parser
 
 

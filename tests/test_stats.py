@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from benchmark.metrics.registry import metric_table
-from benchmark.metrics.stats import comparator_stats
+from benchmark.metrics.stats import comparator_stats, council_metrics
 
 UNIT_COST = "unit_cost_residential_65plus_gbp_per_week"  # rate, Poisson, multiplier 1, gap vs median
 STAFF = "staff_per_1000_65plus"                         # rate, Poisson, multiplier 1000, gap vs mean
@@ -137,3 +137,27 @@ def test_every_rate_metric_has_a_denominator_and_error_model():
     rates = metrics[metrics["kind"] == "rate"]
     assert rates["error_model"].isin(["poisson", "binomial"]).all()
     assert rates["gap_reference"].isin(["median", "mean"]).all()
+
+
+def test_statistics_resting_on_illustrative_comparators_are_flagged():
+    # Council A's own value is real; one of its two comparators' values is example data.
+    panel = pd.DataFrame({
+        "council": ["A", "B", "C"], "year": ["2018-19"] * 3, "metric_id": ["bcf_pooled_gbp"] * 3,
+        "value": [100.0, 50.0, 70.0], "numerator": [np.nan] * 3, "denominator": [np.nan] * 3,
+        "illustrative": [False, True, False],
+    })
+    pairs = pd.DataFrame({"council": ["A", "A", "B", "B", "C", "C"], "neighbour": ["B", "C", "A", "C", "A", "B"]})
+    stats = comparator_stats(panel, pairs).set_index("council")
+    assert bool(stats.loc["A", "comparators_illustrative"]) is True   # B is in A's group
+    assert bool(stats.loc["C", "comparators_illustrative"]) is True   # B is in C's group
+    assert bool(stats.loc["B", "comparators_illustrative"]) is False  # A and C are real
+
+
+def test_real_bcf_value_with_illustrative_national_comparators_is_marked_illustrative(tables):
+    from benchmark.local.panel import local_metric_panel
+
+    table = council_metrics(tables, "E06000045", local_panel=local_metric_panel(tables, tables.data_dir / "local")).set_index("id")
+    bcf = table.loc["bcf_pooled_gbp"]
+    assert bcf["value"] == 111_500_000  # Southampton's published 2018-19 pooled BCF (real)
+    assert bool(bcf["comparators_illustrative"]) and bool(bcf["illustrative"])  # its rank rests on example data
+    assert not bool(table.loc["gce_65plus_per_head_65plus_gbp", "illustrative"])

@@ -50,7 +50,7 @@ Z95 = 1.959963984540054
 Z998 = 3.090232306167813
 MAD_SCALE = 1.4826
 KEYS = ["council", "year", "metric_id"]
-STAT_COLUMNS = ["n", "mean", "median", "q1", "q3", "min", "max", "rank", "rank_of", "mad", "robust_z", "target", "phi",
+STAT_COLUMNS = ["comparators_illustrative", "n", "mean", "median", "q1", "q3", "min", "max", "rank", "rank_of", "mad", "robust_z", "target", "phi",
                 "tau2", "lower_95", "upper_95", "lower_998", "upper_998", "outside_95", "outside_998", "gap", "gap_unit"]
 
 
@@ -64,6 +64,8 @@ def _encode(panel: pd.DataFrame, pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.
         "m": metric_ids.get_indexer(panel["metric_id"].astype(str)),
         "value": panel["value"].to_numpy(float), "num": panel["numerator"].to_numpy(float),
         "den": panel["denominator"].to_numpy(float),
+        "illustrative": (panel["illustrative"].fillna(False).astype(bool).to_numpy() if "illustrative" in panel.columns
+                         else np.zeros(len(panel), dtype=bool)),
     })
     coded_pairs = pd.DataFrame({"c": councils.get_indexer(pairs["council"].astype(str)),
                                 "nb": councils.get_indexer(pairs["neighbour"].astype(str))})
@@ -84,8 +86,8 @@ def comparator_stats(panel: pd.DataFrame, pairs: pd.DataFrame, metrics: pd.DataF
     pairs = pairs[pairs["council"] != pairs["neighbour"]]
     coded, coded_pairs, n_years, n_metrics = _encode(panel, pairs)
     coded["gid"] = (coded["c"].astype(np.int64) * n_years + coded["y"]) * n_metrics + coded["m"]
-    values = coded.loc[coded["value"].notna(), ["c", "y", "m", "value", "num", "den"]].rename(
-        columns={"c": "nb", "value": "x", "num": "x_num", "den": "x_den"})
+    values = coded.loc[coded["value"].notna(), ["c", "y", "m", "value", "num", "den", "illustrative"]].rename(
+        columns={"c": "nb", "value": "x", "num": "x_num", "den": "x_den", "illustrative": "x_illustrative"})
     on = ["nb", "y"] if "y" in coded_pairs.columns else ["nb"]
     members = coded_pairs.merge(values, on=on, how="inner")
     members["gid"] = (members["c"].astype(np.int64) * n_years + members["y"]) * n_metrics + members["m"]
@@ -94,6 +96,8 @@ def comparator_stats(panel: pd.DataFrame, pairs: pd.DataFrame, metrics: pd.DataF
     out = pd.DataFrame({
         "n": grouped.count(), "mean": grouped.mean(), "median": grouped.median(),
         "q1": grouped.quantile(0.25), "q3": grouped.quantile(0.75), "min": grouped.min(), "max": grouped.max(),
+        # any statistic resting on a comparator's example (ILLUSTRATIVE) value is itself illustrative
+        "comparators_illustrative": members.groupby("gid", sort=False)["x_illustrative"].any(),
     })
     subject_value = pd.Series(coded["value"].to_numpy(), index=coded["gid"])
     members["median"] = out["median"].reindex(members["gid"]).to_numpy()
@@ -105,6 +109,7 @@ def comparator_stats(panel: pd.DataFrame, pairs: pd.DataFrame, metrics: pd.DataF
     for column in KEYS + ["denominator"]:
         stats[column] = panel[column].to_numpy()
     stats["n"] = stats["n"].fillna(0).astype(int)
+    stats["comparators_illustrative"] = stats["comparators_illustrative"].fillna(False).astype(bool)
     has_value = stats["value"].notna()
     stats["rank"] = pd.array(np.where(has_value, stats["_higher"].fillna(0) + 1, np.nan), dtype="Int64")
     stats["rank_of"] = pd.array(np.where(has_value, stats["n"] + 1, np.nan), dtype="Int64")
@@ -244,7 +249,9 @@ def council_metrics(tables, council: str, year: str | None = None, group: str = 
     table = table.merge(stats.drop(columns=["council"]), on=["metric_id", "year"], how="left").drop(columns="metric_id")
     no_row = table["year"].isna()
     table.loc[no_row, "missing_reason"] = (f"not available for {year}" if year else "no data for this council")
-    table["illustrative"] = table["illustrative"].fillna(False).astype(bool)
+    table["comparators_illustrative"] = table["comparators_illustrative"].fillna(False).astype(bool)
+    # the row rests on example data if the council's value does or any comparator's value does
+    table["illustrative"] = table["illustrative"].fillna(False).astype(bool) | table["comparators_illustrative"]
     table["n"] = table["n"].astype("Int64")
     table["source"] = table["source"].fillna(table["id"].map(metrics["source"]))
     description = describe_method(group, k, year or "each metric's year", custom)
