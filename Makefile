@@ -18,10 +18,13 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 report: setup
-	$(PY) -m benchmark validate
-	@mkdir -p outputs
-	$(PY) -m benchmark councils > outputs/councils.tsv.tmp && mv outputs/councils.tsv.tmp outputs/councils.tsv
-	@echo "Output: $(CURDIR)/outputs/councils.tsv (council registry; data validated above)"
+	$(PY) -m benchmark validate --council $(COUNCIL)
+	@mkdir -p outputs/$(COUNCIL)
+	$(PY) -m benchmark metrics $(COUNCIL) --format csv > outputs/$(COUNCIL)/.metrics.csv.tmp && mv outputs/$(COUNCIL)/.metrics.csv.tmp outputs/$(COUNCIL)/metrics.csv
+	$(PY) -m benchmark model --format json > outputs/$(COUNCIL)/.model_65plus.json.tmp && mv outputs/$(COUNCIL)/.model_65plus.json.tmp outputs/$(COUNCIL)/model_65plus.json
+	$(PY) -m benchmark metrics $(COUNCIL) | head -4
+	@echo "Output: $(CURDIR)/outputs/$(COUNCIL)/metrics.csv (every metric against the comparator group)"
+	@echo "        $(CURDIR)/outputs/$(COUNCIL)/model_65plus.json (expected-spend model, leave-one-out, every council)"
 
 test: setup
 	$(PY) -m pytest
@@ -31,6 +34,8 @@ validate: setup
 
 benchmarks: setup
 	$(PY) benchmarks/data_load.py
+	$(PY) benchmarks/metrics_speed.py
+	$(PY) benchmarks/model_speed.py
 
 clean:
 	rm -rf data/processed outputs/*/ .pytest_cache

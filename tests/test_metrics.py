@@ -216,3 +216,14 @@ def test_council_metrics_year_and_errors(tables, panel):
     assert table.loc["unit_cost_nursing_65plus_gbp_per_week", "n"] > 0
     with pytest.raises(UnknownCouncilError):
         council_metrics(tables, "Nowhere-on-Sea", panel=panel)
+
+
+def test_each_figure_cites_the_files_of_its_own_year(tables):
+    from benchmark.metrics.compute import metric_panel
+
+    panel = metric_panel(tables)
+    rows = panel[(panel["council"] == "E06000045") & (panel["metric_id"] == "gce_65plus_per_head_65plus_gbp")].set_index("year")
+    assert rows.loc["2017-18", "source"] == "ascfr_2017_18_gce+ons_mye_2017"
+    assert rows.loc["2016-17", "source"] == "ascfr_2016_17_totals+ons_mye_2016"
+    ascof = panel[(panel["metric_id"] == "delayed_transfers_per_100k") & (panel["year"] == "2018-19")]
+    assert set(ascof["source"]) == {"ascof_trend"}

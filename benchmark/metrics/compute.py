@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from benchmark.data.sources import SOURCES_BY_ID
 from benchmark.data.tidy import financial_year, financial_year_start
 from benchmark.errors import UserError
 from benchmark.metrics.registry import METRICS, metric_table
@@ -208,6 +209,38 @@ def check_local_panel(local_panel: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _source_covers(source_id: str, year: str) -> bool:
+    """Does a source's stated coverage ('2017-18', 'mid-2017', '2019', '2017-18 to 2023-24') include
+    the financial year ``year`` (or the mid-year / edition dated in the year it starts)?"""
+    source = SOURCES_BY_ID.get(source_id)
+    if source is None:
+        return True
+    start = financial_year_start(year)
+    covered = source.years.replace("mid-", "")
+    if " to " in covered:
+        first, last = (int(part[:4]) for part in covered.split(" to "))
+        return first <= start <= last
+    return covered in (year, str(start))
+
+
+def _sources_for_year(source_lists: pd.Series, years: pd.Series) -> pd.Series:
+    """Each row's source ids narrowed to the files its own year comes from.
+
+    The registry lists every source a metric draws on across years ('a+b+c'); a figure for one
+    year cites only the files covering that year (all of them if none states its coverage).
+    """
+    cache: dict[tuple[str, str], str] = {}
+
+    def narrow(ids: str, year: str) -> str:
+        key = (ids, year)
+        if key not in cache:
+            parts = [part for part in str(ids).split("+") if _source_covers(part, year)]
+            cache[key] = "+".join(parts) if parts else str(ids)
+        return cache[key]
+
+    return pd.Series([narrow(i, y) for i, y in zip(source_lists, years, strict=True)], index=source_lists.index, dtype="string")
+
+
 def metric_panel(tables, local_panel: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every metric for every council and year: PANEL_COLUMNS, one row per (council, year, metric_id).
 
@@ -228,7 +261,7 @@ def metric_panel(tables, local_panel: pd.DataFrame | None = None) -> pd.DataFram
     )
     panel["missing_reason"] = pd.Series(reason, index=panel.index).replace("", None)
     panel["unit"] = panel["metric_id"].map(registry["unit"])
-    panel["source"] = panel["metric_id"].map(registry["source"])
+    panel["source"] = _sources_for_year(panel["metric_id"].map(registry["source"]), panel["year"])
     panel["illustrative"] = False
     panel = panel[PANEL_COLUMNS]
     if local_panel is not None and len(local_panel):
