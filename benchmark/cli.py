@@ -142,6 +142,12 @@ def cmd_model(args: argparse.Namespace) -> int:
     return run(args, _tables(args))
 
 
+def cmd_budget(args: argparse.Namespace) -> int:
+    from benchmark.budget.cli import cmd_budget as run
+
+    return run(args, _tables(args))
+
+
 def cmd_make_examples(args: argparse.Namespace) -> int:
     from benchmark.local.cli import cmd_make_examples as run
 
@@ -161,6 +167,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "neighbours": (cmd_neighbours, "print a council's comparator group: names and distances"),
     "metrics": (cmd_metrics, "print a council's metrics with comparator statistics"),
     "model": (cmd_model, "fit the expected-spend model and print coefficients and diagnostics"),
+    "budget": (cmd_budget, "build a council's needs-based base budget by service line, scenarios side by side"),
     "make-examples": (cmd_make_examples, "write the example local files (ILLUSTRATIVE, except Southampton's published BCF)"),
     "local-panel": (cmd_local_panel, "print the local metrics (workforce, BCF, fees, packages) of every council with data, as CSV"),
 }
@@ -203,12 +210,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_option(metrics)
     _add_local_option(metrics)
 
-    from benchmark.budget.cli import add_arguments_model
+    from benchmark.budget.cli import add_arguments_budget, add_arguments_model
     from benchmark.local.cli import add_arguments_local_panel, add_arguments_make_examples
 
     model = commands.add_parser("model", help=COMMANDS["model"][1], description=COMMANDS["model"][1])
     add_arguments_model(model)
     _add_data_option(model)
+
+    budget = commands.add_parser("budget", help=COMMANDS["budget"][1], description=COMMANDS["budget"][1])
+    add_arguments_budget(budget)
+    _add_data_option(budget)
 
     examples = commands.add_parser("make-examples", help=COMMANDS["make-examples"][1], description=COMMANDS["make-examples"][1])
     add_arguments_make_examples(examples)

@@ -47,3 +47,92 @@ def cmd_model(args: argparse.Namespace, tables) -> int:
     print("\nSpecifications compared (same councils and year):")
     print(comparison.to_string(float_format=lambda v: f"{v:.3f}"))
     return 0
+
+
+def add_arguments_budget(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("council", metavar="COUNCIL", help="ONS code, CASSR code or name")
+    parser.add_argument("--year", metavar="YYYY-YY", help="budget year (default 2019-20)")
+    parser.add_argument("--scenario", metavar="NAME", help="show one scenario (default: all side by side)")
+    parser.add_argument("--group", choices=["nn", "statistical", "region", "type", "england"], default="nn", help="comparator group (default nn)")
+    parser.add_argument("--params", metavar="FILE.yml", help="parameter file whose 'budget' mapping sets the assumptions")
+    parser.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format (default table)")
+
+
+def _budget_params(args: argparse.Namespace):
+    from benchmark.budget.base_budget import params_from_mapping
+    from benchmark.errors import UserError
+
+    values = {}
+    if args.params:
+        import yaml
+
+        try:
+            with open(args.params, encoding="utf-8") as handle:
+                document = yaml.safe_load(handle) or {}
+        except (OSError, yaml.YAMLError) as error:
+            raise UserError(f"{args.params}: cannot read parameter file ({str(error).splitlines()[0]})") from None
+        values = dict(document.get("budget") or {})
+    if args.year:
+        values["budget_year"] = args.year
+    return params_from_mapping(values)
+
+
+def budget_json(budget, scenario: str) -> dict:
+    """One scenario as the JSON contract: lines, total_gbp (= sum of lines), actual and expected spend."""
+    lines = budget.lines[budget.lines["scenario"] == scenario]
+    total = budget.totals.set_index("scenario").loc[scenario]
+    keep = ["service_line", "label", "amount_gbp", "volume", "volume_unit", "volume_basis", "unit_cost_gbp", "unit_cost_basis",
+            "difference_gbp", "volume_effect_gbp", "price_effect_gbp", "source", "illustrative"]
+    records = [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()} for row in lines[keep].to_dict(orient="records")]
+    return {
+        "council": budget.council, "budget_year": budget.budget_year, "base_year": budget.base_year, "scenario": scenario,
+        "lines": records,
+        "total_gbp": float(total["total_gbp"]), "gross_gbp": float(total["gross_gbp"]), "care_gross_gbp": float(total["care_gross_gbp"]),
+        "lines_missing": int(total["lines_missing"]), "illustrative": bool(total["illustrative"]),
+        "actual_spend_gbp": budget.actual.get("net_current_expenditure_gbp"), "actual": budget.actual,
+        "expected_spend_gbp": budget.expected.get("expected_gbp"),
+        "expected_spend_interval_gbp": [budget.expected.get("pi_low_gbp"), budget.expected.get("pi_high_gbp")],
+        "expected": budget.expected, "comparators": budget.comparators, "notes": budget.notes,
+    }
+
+
+def cmd_budget(args: argparse.Namespace, tables) -> int:
+    import sys
+
+    from benchmark.budget.base_budget import council_budget
+    from benchmark.errors import UserError
+
+    budget = council_budget(tables, args.council, _budget_params(args), group=args.group)
+    names = list(budget.totals["scenario"])
+    if args.scenario and args.scenario not in names:
+        raise UserError(f"unknown scenario '{args.scenario}' (this budget has: {', '.join(names)})")
+    chosen = [args.scenario] if args.scenario else names
+    if args.format == "json":
+        document = budget_json(budget, chosen[0]) if args.scenario else {"scenarios": [budget_json(budget, s) for s in chosen]}
+        print(json.dumps(document, indent=1, default=float))
+        return 0
+    lines = budget.lines[budget.lines["scenario"].isin(chosen)]
+    if args.format == "csv":
+        lines.to_csv(sys.stdout, index=False)
+        return 0
+    name = tables.registry.council(budget.council).name
+    print(f"# Base budget {budget.budget_year} for {name} ({budget.council}), built from {budget.base_year}; comparators: {len(budget.comparators)} councils ({args.group})")
+    order = list(dict.fromkeys(lines["service_line"]))
+    labels = lines.drop_duplicates("service_line").set_index("service_line")["label"]
+    wide = lines.pivot(index="service_line", columns="scenario", values="amount_gbp").reindex(order)[chosen]
+    wide.index = wide.index.map(labels)
+    wide.index.name, wide.columns.name = "£m", None
+    print((wide / 1e6).to_string(float_format=lambda v: f"{v:,.2f}"))
+    totals = budget.totals.set_index("scenario").loc[chosen]
+    print("\n£m            " + "  ".join(f"{s:>18s}" for s in chosen))
+    for column, label in (("gross_gbp", "gross"), ("care_gross_gbp", "care only"), ("total_gbp", "net total")):
+        print(f"{label:13s} " + "  ".join(f"{v / 1e6:18,.2f}" for v in totals[column]))
+    a, e = budget.actual, budget.expected
+    print(f"\nactual {a['year']}: gross £{a['gross_current_expenditure_gbp'] / 1e6:,.2f}m, net £{a['net_current_expenditure_gbp'] / 1e6:,.2f}m (same lines, {a['year']} prices)")
+    if e.get("expected_gbp") == e.get("expected_gbp"):
+        print(f"expected (needs model): £{e['expected_gbp'] / 1e6:,.2f}m (95% interval £{e['pi_low_gbp'] / 1e6:,.2f}m to £{e['pi_high_gbp'] / 1e6:,.2f}m): {e['basis']}")
+    if totals["illustrative"].any():
+        print("ILLUSTRATIVE: some lines rest on generated example data (see the 'illustrative' column of --format csv)")
+    for note in budget.notes:
+        print(f"note: {note}")
+    return 0
