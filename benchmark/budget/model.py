@@ -89,7 +89,7 @@ def model_inputs(tables, age: str, year: str, spec: str, config: dict | None = N
     except ValueError as error:
         raise UserError(str(error)) from None
     metric_id, _ = AGES[age]
-    values = national_values(tables)
+    values = tables.memo("national_values", lambda: national_values(tables))
     response = values[(values["metric_id"] == metric_id) & (values["year"] == year)].set_index("council")
     if response.empty:
         years = sorted(values.loc[values["metric_id"] == metric_id, "year"].unique())
@@ -199,12 +199,21 @@ def fit_model(frame: pd.DataFrame, spec_features: list[dict]) -> tuple[dict, pd.
 
 def fit_expected_spend(tables, age: str = "65plus", spec: str | None = None, year: str | None = None,
                        config: dict | None = None) -> ExpectedSpendModel:
-    """Fit one specification on the shipped data; every council gets its leave-one-out expected spend."""
-    config = config or load_config()
+    """Fit one specification on the shipped data; every council gets its leave-one-out expected spend.
+
+    Fits with the shipped configuration are computed once per loaded tables and reused.
+    """
     if age not in AGES:
         raise UserError(f"unknown age group '{age}' (choose from {', '.join(AGES)})")
-    spec = spec or config["default_spec"][age]
-    year = year or config["default_year"]
+    if config is None:
+        config = load_config()
+        spec = spec or config["default_spec"][age]
+        year = year or config["default_year"]
+        return tables.memo(("expected_spend", age, spec, year), lambda: _fit(tables, age, spec, year, config))
+    return _fit(tables, age, spec or config["default_spec"][age], year or config["default_year"], config)
+
+
+def _fit(tables, age: str, spec: str, year: str, config: dict) -> ExpectedSpendModel:
     frame, dropped = model_inputs(tables, age, year, spec, config)
     summary, coefficients, councils = fit_model(frame, config["specs"][spec]["features"])
     councils.insert(0, "name", councils.index.map(tables.registry.table["name"].astype(str)))

@@ -41,11 +41,19 @@ class Tables:
     registry: CouncilRegistry
     provenance: dict = field(default_factory=dict)
 
+    derived: dict = field(default_factory=dict, repr=False)
+
     def __getattr__(self, name: str) -> pd.DataFrame:
         frames = self.__dict__.get("frames", {})
         if name in frames:
             return frames[name]
         raise AttributeError(name)
+
+    def memo(self, key, compute: Callable[[], object]):
+        """A result derived from these tables, computed once (e.g. the national metric values)."""
+        if key not in self.derived:
+            self.derived[key] = compute()
+        return self.derived[key]
 
 
 def _builders(raw: Path) -> dict[str, Callable[[dict[str, pd.DataFrame], CouncilRegistry], pd.DataFrame]]:
