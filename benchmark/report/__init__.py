@@ -1,0 +1,1 @@
+"""The report: parameters, shared results, charts, the papermill runner."""

@@ -1,0 +1,99 @@
+"""The report's parameters: one definition drives the notebook's parameters cell, the runner's
+strict checks, ``parameters/README.md`` and ``python -m benchmark init-parameters``.
+
+Papermill only warns about a key the notebook does not declare; the runner refuses it, and any value
+of the wrong type or outside its allowed values, before a kernel starts.  Codes and years are text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmark.errors import UserError
+
+NOT_SET = None
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    type: type | tuple[type, ...]
+    default: object
+    meaning: str
+    allowed: tuple | None = None
+
+    @property
+    def type_name(self) -> str:
+        types = self.type if isinstance(self.type, tuple) else (self.type,)
+        return " or ".join("null" if t is type(None) else t.__name__ for t in types)
+
+
+PARAMETERS: tuple[Parameter, ...] = (
+    Parameter("council", str, "E06000045", "ONS code of the council the report is about (e.g. E06000045); names and CASSR codes are accepted by the runner and replaced by the ONS code"),
+    Parameter("year", (str, type(None)), None, "financial year of the metrics, YYYY-YY; null = each metric's latest year with data"),
+    Parameter("comparator_method", str, "nn", "comparator group: nn = nearest-neighbour sets used by a government data project; statistical = the toolkit's own peers (config/neighbours.toml); region; type; england; custom = custom_comparators",
+              ("nn", "statistical", "region", "type", "england", "custom")),
+    Parameter("comparator_k", int, 15, "number of statistical neighbours (comparator_method: statistical)"),
+    Parameter("custom_comparators", list, [], "ONS codes or names of the comparator councils (comparator_method: custom)"),
+    Parameter("budget_year", str, "2019-20", "financial year of the base budget, YYYY-YY"),
+    Parameter("fee_inflation_pct", (int, float), 3.0, "care fee inflation, % a year, from the base year (2016-17) to the budget year"),
+    Parameter("pay_inflation_pct", (int, float), 2.0, "pay inflation, % a year (staffing line)"),
+    Parameter("demographic_growth_pct", (int, float, type(None)), None, "population growth, % a year, for years after the latest ONS estimate (mid-2021); null = the council's own 2016-2021 trend"),
+    Parameter("cost_per_fte_gbp", (int, float), 45_000.0, "cost of one FTE incl. on-costs (staffing line when a scenario uses a staff ratio)"),
+    Parameter("budget_scenarios", list, [], "scenarios of the base budget: list of mappings with name, description, volume (own|comparator|needs_model), unit_cost (own|comparator_median|fee_schedule), staffing_ratio (null|own|comparator_average), income_share (own|comparator_median); empty = current_pattern, comparator_median, needs_model"),
+    Parameter("high_cost_threshold_gbp", (int, float), 1000.0, "weekly cost above which a package counts as high-cost (package extract)"),
+    Parameter("review_months", int, 12, "a package is overdue for review after this many months without one"),
+    Parameter("rag_amber_z", (int, float), 1.0, "robust z-score (in MADs from the comparator median) from which a difference is flagged amber"),
+    Parameter("rag_red_z", (int, float), 2.0, "robust z-score from which a difference is flagged red (and beyond the 99.8% funnel limit, where there is one)"),
+    Parameter("local_dir", (str, type(None)), None, "folder of councils' own files (one sub-folder per ONS code); null = the data folder's 'local'"),
+    Parameter("data_dir", (str, type(None)), None, "data folder with a 'raw' folder inside; null = the shipped data"),
+    Parameter("shared_dir", (str, type(None)), None, "set by the runner: results shared by every council of a run (computed once)"),
+)
+
+BY_NAME = {p.name: p for p in PARAMETERS}
+DEFAULTS = {p.name: p.default for p in PARAMETERS}
+
+
+def check_parameters(values: dict, source: str) -> dict:
+    """Every key known, every value of its type and allowed; the full set with defaults filled in.
+
+    ``source`` names the file (or option) the values came from, for the one-line error.
+    """
+    unknown = sorted(set(values) - set(BY_NAME))
+    if unknown:
+        raise UserError(f"{source}: unknown parameter key(s) {', '.join(unknown)} (the notebook declares: {', '.join(BY_NAME)})")
+    for name, value in values.items():
+        parameter = BY_NAME[name]
+        types = parameter.type if isinstance(parameter.type, tuple) else (parameter.type,)
+        if isinstance(value, bool) or not isinstance(value, types):
+            raise UserError(f"{source}: parameter '{name}' must be {parameter.type_name}, found {type(value).__name__} {value!r}")
+        if parameter.allowed and value not in parameter.allowed:
+            raise UserError(f"{source}: parameter '{name}' must be one of {', '.join(map(str, parameter.allowed))}, found {value!r}")
+    return {**DEFAULTS, **values}
+
+
+def read_parameter_file(path: Path) -> dict:
+    """A council's YAML parameter file, checked strictly (one-line errors naming the file)."""
+    import yaml
+
+    path = Path(path)
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"{path}: parameter file not found") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise UserError(f"{path}: not a readable YAML parameter file ({first})") from None
+    if not isinstance(document, dict):
+        raise UserError(f"{path}: expected a mapping of parameter keys to values")
+    return check_parameters(document, str(path))
+
+
+def readme_table() -> str:
+    """The markdown table of every key, for parameters/README.md."""
+    lines = ["| key | type | allowed values | default | meaning |", "|---|---|---|---|---|"]
+    for p in PARAMETERS:
+        allowed = ", ".join(f"`{a}`" for a in p.allowed) if p.allowed else "-"
+        default = "null" if p.default is None else f"`{p.default}`"
+        lines.append(f"| `{p.name}` | {p.type_name} | {allowed} | {default} | {p.meaning} |")
+    return "\n".join(lines) + "\n"
