@@ -20,3 +20,11 @@ def tables():
 @pytest.fixture(scope="session")
 def registry(tables):
     return tables.registry
+
+
+def single_line_error(excinfo: pytest.ExceptionInfo, file_name: str) -> str:
+    """The error's message, checked to be one line that names ``file_name``."""
+    message = str(excinfo.value)
+    assert "\n" not in message, message
+    assert file_name in message, message
+    return message

@@ -13,6 +13,7 @@ import pytest
 from benchmark.data.ascof import load_ascof, load_ascof_england, load_measure_direction
 from benchmark.data.tidy import COUNCIL_CODE_PATTERN
 from benchmark.errors import DataError
+from conftest import single_line_error
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
@@ -30,13 +31,6 @@ def value(frame: pd.DataFrame, council: str, year: str, measure: str) -> float:
     rows = frame[(frame.council == council) & (frame.year == year) & (frame.measure == measure)]
     assert len(rows) == 1, rows
     return float(rows["value"].iloc[0])
-
-
-def single_line_error(excinfo: pytest.ExceptionInfo, file_name: str) -> str:
-    message = str(excinfo.value)
-    assert "\n" not in message, message
-    assert file_name in message, message
-    return message
 
 
 # --- published figures --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import pytest
 from benchmark.data.deprivation import DOMAIN_SHEETS, load_deprivation, imd_score, match_measure
 from benchmark.data.tidy import COUNCIL_CODE_PATTERN
 from benchmark.errors import DataError, UserError
+from conftest import single_line_error
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
@@ -39,13 +40,6 @@ def value(frame: pd.DataFrame, council: str, year: str, domain: str, measure: st
     rows = frame[(frame.council == council) & (frame.year == year) & (frame.domain == domain) & (frame.measure == measure)]
     assert len(rows) == 1, rows
     return float(rows["value"].iloc[0])
-
-
-def single_line_error(excinfo: pytest.ExceptionInfo, file_name: str) -> str:
-    message = str(excinfo.value)
-    assert "\n" not in message, message
-    assert file_name in message, message
-    return message
 
 
 # --- published figures --------------------------------------------------------------------------

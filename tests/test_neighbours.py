@@ -9,6 +9,7 @@ import pytest
 from benchmark.data.neighbours import load_nearest_neighbours
 from benchmark.data.tidy import COUNCIL_CODE_PATTERN
 from benchmark.errors import DataError
+from conftest import single_line_error
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
@@ -18,13 +19,6 @@ FIXTURES = ROOT / "tests" / "fixtures" / "neighbours"
 @pytest.fixture(scope="module")
 def nn() -> pd.DataFrame:
     return load_nearest_neighbours(RAW)
-
-
-def single_line_error(excinfo: pytest.ExceptionInfo, file_name: str) -> str:
-    message = str(excinfo.value)
-    assert "\n" not in message, message
-    assert file_name in message, message
-    return message
 
 
 def test_southampton_set(nn):
