@@ -330,6 +330,8 @@ def build_budget(inputs: pd.DataFrame, council: str, comparators: list[str], par
                      "amount_gbp": -bcf_income_gbp, "base_year_spend_gbp": np.nan,
                      "source": "ASC-FR 2016-17 additional data (ascfr_2016_17_additional)", "illustrative": False})
     lines = pd.DataFrame(rows)
+    lines.insert(2, "budget_year", params.budget_year)
+    lines.insert(3, "base_year", BASE_YEAR)
     lines = _explain_gaps(lines, params.scenarios[0].name)
     totals = lines.groupby("scenario", sort=False).agg(
         total_gbp=("amount_gbp", lambda v: v.sum(min_count=1)), lines_missing=("amount_gbp", lambda v: int(v.isna().sum())),
