@@ -368,8 +368,14 @@ def _latest_local(panel: pd.DataFrame, council: str, metric_id: str) -> pd.Serie
     return rows.sort_values("year").iloc[-1] if len(rows) else None
 
 
-def council_budget(tables, council: str, params: BudgetParams | None = None, group: str = "nn", local_root=None) -> Budget:
-    """The base budget for one council from the shipped data and its own local files."""
+def council_budget(tables, council: str, params: BudgetParams | None = None, group: str = "nn", local_root=None, *,
+                   comparators: list[str] | None = None, local_panel: pd.DataFrame | None = None) -> Budget:
+    """The base budget for one council from the shipped data and its own local files.
+
+    ``comparators`` (ONS codes) replaces the ``group`` method's members, e.g. a user's own list;
+    ``local_panel`` is the local metric panel when the caller has it already.  Inputs shared by every
+    council (line inputs, income shares, fitted models) are computed once per loaded tables.
+    """
     from benchmark.budget.model import fit_expected_spend
     from benchmark.comparators import comparator_group
     from benchmark.local.panel import local_metric_panel
@@ -378,8 +384,11 @@ def council_budget(tables, council: str, params: BudgetParams | None = None, gro
     params.check()
     found = tables.registry.find(council)
     code = found.ons_code
-    comparators = list(comparator_group(tables, code, group, year=BASE_YEAR if group != "nn" else None)["neighbour"])
-    inputs = line_inputs(tables)
+    inputs = tables.memo(("line_inputs", BASE_YEAR, "gross_current_expenditure"), lambda: line_inputs(tables))
+    if inputs[inputs["council"] == code].empty:
+        raise UserError(f"{found.name} ({code}) has no ASC-FR {BASE_YEAR} spend: a base budget needs the base year")
+    if comparators is None:
+        comparators = list(comparator_group(tables, code, group, year=BASE_YEAR if group != "nn" else None)["neighbour"])
     growth, growth_how = {}, {}
     for band in ("65+", "18-64", "18+"):
         growth[band], growth_how[band] = population_growth(tables, band, BASE_YEAR, params.budget_year, params.demographic_growth_pct)
@@ -407,20 +416,21 @@ def council_budget(tables, council: str, params: BudgetParams | None = None, gro
                          f"{expected.get('year')}, rolled forward to {params.budget_year} by demography and fee inflation; "
                          "compare with the scenarios' care_gross_gbp")
 
-    local_root = local_root or tables.data_dir / "local"
-    panel = local_metric_panel(tables, local_root)
+    if local_panel is None:
+        local_panel = local_metric_panel(tables, local_root or tables.data_dir / "local")
     fee_rates, sources, illustrative, staffing = {}, {}, {}, {}
     for line, metric_id in (("residential_65plus", "care_home_fee_weighted_average_residential_gbp_per_week"),
                             ("nursing_65plus", "care_home_fee_weighted_average_nursing_gbp_per_week")):
-        row = _latest_local(panel, code, metric_id)
+        row = _latest_local(local_panel, code, metric_id)
         if row is not None:
             # the schedule's rates are in its own year's prices: deflate to the base year, then uplift like every line
             years = financial_year_start(row["year"]) - financial_year_start(BASE_YEAR)
             fee_rates[line] = row["value"] / (1 + params.fee_inflation_pct / 100) ** years
             sources["fees"], illustrative["fees"] = f"{row['source']} ({row['year']} fee rates, all client groups)", bool(row["illustrative"])
-    staff = _latest_local(panel, code, "staff_per_1000_65plus")
+    staff = _latest_local(local_panel, code, "staff_per_1000_65plus")
     if staff is not None:
-        peers = panel[(panel["metric_id"] == "staff_per_1000_65plus") & (panel["year"] == staff["year"]) & panel["council"].isin(comparators)]
+        peers = local_panel[(local_panel["metric_id"] == "staff_per_1000_65plus") & (local_panel["year"] == staff["year"])
+                            & local_panel["council"].isin(comparators)]
         staffing = {"own_ratio": staff["value"], "comparator_ratio": float(peers["value"].mean()),
                     "population_65plus": float(inputs[(inputs["council"] == code) & (inputs["service_line"] == "residential_65plus")]["population"].iloc[0])}
         sources["staffing"] = f"{staff['source']} ({staff['year']}); comparator average of {int(peers['value'].notna().sum())} councils"
@@ -429,12 +439,13 @@ def council_budget(tables, council: str, params: BudgetParams | None = None, gro
     add = tables.ascfr_additional
     bcf = add[(add["council"] == code) & (add["year"] == BASE_YEAR) & (add["measure"] == "income_from_better_care_fund")]["value"]
     own_lines = inputs[inputs["council"] == code]
-    net = line_inputs(tables, BASE_YEAR, "net_current_expenditure")
+    net = tables.memo(("line_inputs", BASE_YEAR, "net_current_expenditure"), lambda: line_inputs(tables, BASE_YEAR, "net_current_expenditure"))
     actual = {"year": BASE_YEAR, "gross_current_expenditure_gbp": float(own_lines["spend_gbp"].sum(min_count=1)),
               "net_current_expenditure_gbp": float(net.loc[net["council"] == code, "spend_gbp"].sum(min_count=1)),
               "basis": "ASC-FR 2016-17 (mandatory rows) for the same service lines, in 2016-17 prices; net = after income",
               "source": "ascfr_2016_17_totals"}
-    budget = build_budget(inputs, code, comparators, params, growth=growth, income_share=income_shares(tables),
+    shares = tables.memo(("income_shares", BASE_YEAR), lambda: income_shares(tables))
+    budget = build_budget(inputs, code, comparators, params, growth=growth, income_share=shares,
                           needs_ratio=needs_ratio, fee_rates=fee_rates, staffing=staffing,
                           bcf_income_gbp=float(bcf.iloc[0]) if len(bcf) else np.nan, actual=actual,
                           sources=sources, illustrative=illustrative)

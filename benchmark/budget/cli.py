@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import json
 
-import pandas as pd
 
 
 def add_arguments_model(parser: argparse.ArgumentParser) -> None:

@@ -15,7 +15,6 @@ import pandera.pandas as pa
 
 from benchmark.data import ascfr
 from benchmark.data.councils import CouncilRegistry
-from benchmark.data.readers import display_path
 from benchmark.data.sources import SOURCES_BY_ID
 from benchmark.data.tidy import COUNCIL_CODE_PATTERN, TIDY_LEADING
 from benchmark.errors import Problem

@@ -1,0 +1,258 @@
+"""Charts a director can read: small matplotlib figures, each with alt text.
+
+Every chart function returns ``(Figure, alt_text)``.  The council is dark blue (#12436D) and
+labelled by name, its comparators grey (#BFBFBF); the comparator median is a dashed line with its
+value written beside it; every bar carries its value, so colour is never the only cue.  Figures
+resting on example data carry a diagonal "ILLUSTRATIVE" watermark (:func:`watermark`).
+:func:`figure_html` turns a figure into a self-contained ``<figure>`` (PNG as a data URI, alt text,
+caption with source, year and comparator group).
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+COUNCIL = "#12436D"
+OTHERS = "#BFBFBF"
+MEDIAN = "#F46A25"
+LIMIT_95 = "#28A197"
+LIMIT_998 = "#801650"
+WATERMARK = "ILLUSTRATIVE"
+Z95 = 1.959963984540054
+Z998 = 3.090232306167813
+SCENARIO_STYLES = [(COUNCIL, ""), ("#28A197", "//"), ("#F46A25", ".."), ("#801650", "xx"), ("#3D3D3D", "\\\\"), ("#A285D1", "--")]
+
+plt.rcParams.update({"font.size": 9, "axes.titlesize": 10, "axes.spines.top": False, "axes.spines.right": False,
+                     "figure.dpi": 100, "savefig.dpi": 100})
+
+
+def watermark(fig: Figure) -> None:
+    """A large diagonal 'ILLUSTRATIVE' across the figure (an artist with gid 'illustrative')."""
+    fig.text(0.5, 0.5, WATERMARK, fontsize=44, color="#C00000", alpha=0.22, rotation=30, ha="center", va="center",
+             fontweight="bold", gid="illustrative", zorder=10)
+
+
+def has_watermark(fig: Figure) -> bool:
+    return any(t.get_gid() == "illustrative" and t.get_text() == WATERMARK for t in fig.texts)
+
+
+def _wrap(title: str, width: int = 80) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(title, width))
+
+
+def _finish(fig: Figure, illustrative: bool) -> None:
+    if illustrative:
+        watermark(fig)
+    fig.tight_layout()
+
+
+def ranked_bar(values: pd.Series, council: str, median: float, title: str, value_label, unit_text: str,
+               illustrative: bool = False, median_label: str = "comparator median") -> tuple[Figure, str]:
+    """Horizontal bars of ``values`` (index = council names), sorted, ``council`` highlighted.
+
+    ``value_label`` formats a value for the bar labels; ``unit_text`` names the axis.
+    """
+    data = values.dropna().sort_values()
+    fig, ax = plt.subplots(figsize=(7.0, 0.24 * len(data) + 1.3))
+    colours = [COUNCIL if name == council else OTHERS for name in data.index]
+    ax.barh(range(len(data)), data.to_numpy(), color=colours, height=0.7)
+    ax.set_yticks(range(len(data)))
+    ax.set_yticklabels([f"{name}  ◀" if name == council else name for name in data.index])
+    for tick, name in zip(ax.get_yticklabels(), data.index, strict=True):
+        if name == council:
+            tick.set_fontweight("bold")
+            tick.set_color(COUNCIL)
+    span = float(data.max()) if len(data) else 1.0
+    for i, v in enumerate(data.to_numpy()):
+        ax.text(v + span * 0.01, i, value_label(v), va="center", fontsize=7.5,
+                fontweight="bold" if data.index[i] == council else "normal")
+    if median is not None and not (isinstance(median, float) and math.isnan(median)):
+        ax.axvline(median, color=MEDIAN, linestyle="--", linewidth=1.3)
+        ax.text(median, len(data) - 0.3, f" {median_label}: {value_label(median)}", color="#7A3100", fontsize=7.5, va="bottom")
+    ax.set_xlim(0, span * 1.2 if span > 0 else 1)
+    ax.set_xlabel(unit_text)
+    ax.set_title(_wrap(title), loc="left")
+    _finish(fig, illustrative)
+    own = values.get(council)
+    position = ""
+    if own is not None and not pd.isna(own):
+        rank = int((data > own).sum()) + 1
+        position = f" {council} is {value_label(own)}, ranked {rank} of {len(data)} (1 = highest)."
+    alt = (f"Horizontal bar chart, sorted, of {unit_text} for {len(data)} councils: {council} and its comparators.{position} "
+           f"The comparator median is {value_label(median) if median is not None and not pd.isna(median) else 'not available'}, "
+           f"drawn as a dashed line. Highest: {data.index[-1]} {value_label(data.iloc[-1])}; lowest: {data.index[0]} "
+           f"{value_label(data.iloc[0])}." if len(data) else f"Bar chart of {unit_text}: no values.")
+    if illustrative:
+        alt += " ILLUSTRATIVE: rests on generated example data."
+    return fig, alt
+
+
+def funnel_limits(target: float, tau2: float, denominators: np.ndarray, multiplier: float, binomial: bool, z: float) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper control limits at each denominator (benchmark.metrics.stats, additive tau²)."""
+    d = np.asarray(denominators, dtype=float)
+    if binomial:
+        p = target / multiplier
+        se = multiplier * np.sqrt(p * (1 - p) / d)
+    else:
+        se = np.sqrt(multiplier * target / d)
+    spread = np.sqrt(se ** 2 + (tau2 if tau2 == tau2 else 0.0))
+    lower = np.clip(target - z * spread, 0, None)
+    upper = target + z * spread
+    if binomial:
+        upper = np.minimum(upper, multiplier)
+    return lower, upper
+
+
+def funnel(points: pd.DataFrame, council: str, target: float, tau2: float, multiplier: float, binomial: bool, title: str,
+           value_label, value_text: str, denominator_text: str, illustrative: bool = False) -> tuple[Figure, str]:
+    """Funnel plot: ``points`` (index = names; columns value, denominator), the pooled target and
+    95% and 99.8% limits against the denominator."""
+    data = points.dropna(subset=["value", "denominator"])
+    data = data[data["denominator"] > 0]
+    fig, ax = plt.subplots(figsize=(7.0, 4.2))
+    lo, hi = float(data["denominator"].min()), float(data["denominator"].max())
+    grid = np.linspace(lo * 0.8, hi * 1.15, 200)
+    for z, colour, style, label in ((Z95, LIMIT_95, "--", "95% limits"), (Z998, LIMIT_998, ":", "99.8% limits")):
+        lower, upper = funnel_limits(target, tau2, grid, multiplier, binomial, z)
+        ax.plot(grid, lower, color=colour, linestyle=style, linewidth=1.2, label=label)
+        ax.plot(grid, upper, color=colour, linestyle=style, linewidth=1.2)
+    ax.axhline(target, color=MEDIAN, linewidth=1, label=f"pooled comparator rate: {value_label(target)}")
+    others = data[data.index != council]
+    ax.scatter(others["denominator"], others["value"], color=OTHERS, edgecolor="#7F7F7F", s=28, label="comparators", zorder=3)
+    if council in data.index:
+        row = data.loc[council]
+        ax.scatter([row["denominator"]], [row["value"]], color=COUNCIL, marker="D", s=60, label=council, zorder=4)
+        ax.annotate(f"{council}: {value_label(row['value'])}", (row["denominator"], row["value"]), xytext=(6, 6),
+                    textcoords="offset points", color=COUNCIL, fontweight="bold", fontsize=8)
+    ax.set_xlabel(denominator_text)
+    ax.set_ylabel(value_text)
+    ax.set_title(_wrap(title), loc="left")
+    ax.legend(fontsize=7, loc="best", frameon=False)
+    _finish(fig, illustrative)
+    where = ""
+    if council in data.index:
+        own = data.loc[council]
+        l95, u95 = funnel_limits(target, tau2, np.array([own["denominator"]]), multiplier, binomial, Z95)
+        l998, u998 = funnel_limits(target, tau2, np.array([own["denominator"]]), multiplier, binomial, Z998)
+        inside = ("inside the 95% limits" if l95[0] <= own["value"] <= u95[0] else
+                  "outside the 95% but inside the 99.8% limits" if l998[0] <= own["value"] <= u998[0] else "outside the 99.8% limits")
+        where = f" {council} ({value_label(own['value'])}) lies {inside}."
+    alt = (f"Funnel plot of {value_text} against {denominator_text} for {council} and {len(others)} comparators, with the pooled "
+           f"comparator rate {value_label(target)} and 95% and 99.8% control limits.{where}")
+    if illustrative:
+        alt += " ILLUSTRATIVE: rests on generated example data."
+    return fig, alt
+
+
+def time_series(frame: pd.DataFrame, council: str, title: str, value_label, value_text: str,
+                illustrative: bool = False, comparator_text: str = "comparator median") -> tuple[Figure, str]:
+    """Lines over financial years: ``frame`` indexed by year with columns 'council', 'median' and
+    optionally 'q1', 'q3' (drawn as a band)."""
+    data = frame.sort_index()
+    years = list(data.index)
+    x = np.arange(len(years))
+    fig, ax = plt.subplots(figsize=(7.0, 3.4))
+    if {"q1", "q3"} <= set(data.columns):
+        ax.fill_between(x, data["q1"].astype(float), data["q3"].astype(float), color=OTHERS, alpha=0.5, label="comparators' middle half (Q1-Q3)")
+    ax.plot(x, data["median"].astype(float), color=MEDIAN, linestyle="--", marker="s", label=comparator_text)
+    ax.plot(x, data["council"].astype(float), color=COUNCIL, marker="o", linewidth=2, label=council)
+    for i, v in enumerate(data["council"].astype(float)):
+        if not math.isnan(v):
+            ax.annotate(value_label(v), (i, v), xytext=(0, 7), textcoords="offset points", ha="center", fontsize=7.5, color=COUNCIL)
+    ax.set_xticks(x)
+    ax.set_xticklabels(years)
+    ax.set_ylabel(value_text)
+    ax.set_ylim(bottom=0)
+    ax.set_title(_wrap(title), loc="left")
+    ax.legend(fontsize=7, frameon=False, loc="best")
+    _finish(fig, illustrative)
+    pairs = "; ".join(f"{y}: {value_label(c) if not pd.isna(c) else 'n/a'} (median {value_label(m) if not pd.isna(m) else 'n/a'})"
+                      for y, c, m in zip(years, data["council"], data["median"], strict=True))
+    alt = f"Line chart of {value_text} for {council} and the {comparator_text}, {years[0]} to {years[-1]}: {pairs}."
+    if illustrative:
+        alt += " ILLUSTRATIVE: rests on generated example data."
+    return fig, alt
+
+
+def budget_bars(lines: pd.DataFrame, title: str, value_label, illustrative: bool = False) -> tuple[Figure, str]:
+    """Grouped horizontal bars: one group per budget line, one bar per scenario (colour and hatch,
+    with a legend), £ on the x axis.  ``lines``: index = line labels, columns = scenarios."""
+    data = lines.iloc[::-1]
+    scenarios = list(data.columns)
+    n = len(scenarios)
+    height = 0.8 / max(n, 1)
+    fig, ax = plt.subplots(figsize=(7.5, 0.22 * len(data) * n + 1.6))
+    y = np.arange(len(data))
+    for i, scenario in enumerate(scenarios):
+        colour, hatch = SCENARIO_STYLES[i % len(SCENARIO_STYLES)]
+        ax.barh(y + (n - 1 - i) * height - 0.4 + height / 2, data[scenario].to_numpy(dtype=float), height=height, color=colour,
+                hatch=hatch, edgecolor="white", label=scenario)
+    span = float(np.nanmax(np.abs(data.to_numpy(dtype=float)))) if data.size else 1.0
+    for i, scenario in enumerate(scenarios):
+        for j, v in enumerate(data[scenario].to_numpy(dtype=float)):
+            if not math.isnan(v):
+                ax.text(v + span * 0.01 * (1 if v >= 0 else -1), j + (n - 1 - i) * height - 0.4 + height / 2, value_label(v),
+                        va="center", ha="left" if v >= 0 else "right", fontsize=6.5)
+    ax.set_yticks(y)
+    ax.set_yticklabels(data.index)
+    ax.axvline(0, color="#3D3D3D", linewidth=0.8)
+    low = float(np.nanmin(data.to_numpy(dtype=float))) if data.size else 0.0
+    ax.set_xlim(min(0.0, low * 1.35), span * 1.3)
+    ax.set_xlabel("£ in the budget year")
+    ax.set_title(_wrap(title), loc="left")
+    ax.legend(fontsize=7, frameon=False, loc="lower right")
+    _finish(fig, illustrative)
+    parts = []
+    for label, row in lines.iterrows():
+        parts.append(f"{label}: " + ", ".join(f"{s} {value_label(v) if not pd.isna(v) else 'n/a'}" for s, v in row.items()))
+    alt = f"Grouped bar chart of the base budget by line for scenarios {', '.join(scenarios)}. " + "; ".join(parts) + "."
+    if illustrative:
+        alt += " ILLUSTRATIVE: some lines rest on generated example data."
+    return fig, alt
+
+
+def simple_bars(values: pd.Series, title: str, value_label, value_text: str, illustrative: bool = False,
+                notes: pd.Series | None = None) -> tuple[Figure, str]:
+    """Horizontal bars in the council's colour for one council's own items (e.g. fee bands),
+    sorted, each labelled with its value (and ``notes``, e.g. placements)."""
+    data = values.dropna().sort_values()
+    fig, ax = plt.subplots(figsize=(7.0, 0.32 * len(data) + 1.3))
+    ax.barh(range(len(data)), data.to_numpy(dtype=float), color=COUNCIL, height=0.6)
+    ax.set_yticks(range(len(data)))
+    ax.set_yticklabels(data.index)
+    span = float(data.max()) if len(data) else 1.0
+    for i, (name, v) in enumerate(data.items()):
+        extra = f"  ({notes[name]})" if notes is not None and name in notes.index else ""
+        ax.text(v + span * 0.01, i, value_label(v) + extra, va="center", fontsize=7.5)
+    ax.set_xlim(0, span * 1.45 if span > 0 else 1)
+    ax.set_xlabel(value_text)
+    ax.set_title(_wrap(title), loc="left")
+    _finish(fig, illustrative)
+    alt = f"Bar chart of {value_text}: " + "; ".join(
+        f"{name} {value_label(v)}" + (f" ({notes[name]})" if notes is not None and name in notes.index else "") for name, v in data.items()) + "."
+    if illustrative:
+        alt += " ILLUSTRATIVE: rests on generated example data."
+    return fig, alt
+
+
+def figure_html(fig: Figure, alt: str, caption: str, close: bool = True) -> str:
+    """A self-contained ``<figure>``: PNG as a base64 data URI, the alt text and a caption."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    if close:
+        plt.close(fig)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (f'<figure style="margin:1em 0"><img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
+            f'style="max-width:100%"><figcaption style="font-size:0.85em;color:#3D3D3D">{html.escape(caption)}</figcaption></figure>')

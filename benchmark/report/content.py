@@ -1,0 +1,972 @@
+"""What one council's report shows: pure functions over the package's results, no data of its own.
+
+``ReportContent.build(params)`` gathers, once, everything the report needs for one council (from the
+run's shared results when ``shared_dir`` is set, otherwise computed directly), and
+``report.section(key)`` returns each :class:`Section` with an active title stating its finding,
+paragraphs, tables (each with source, year and an ILLUSTRATIVE label where example data is used)
+and charts with alt text.  The runner uses :func:`council_tables` (tables by name, for
+``metrics.csv``, ``budget.csv`` and ``tables.xlsx``) and :func:`headlines` (figures for the run's
+index page).
+
+RAG flags (:func:`rag_flags`): a difference from the comparator median is *large* when
+``|robust_z| >= rag_red_z`` or the value lies outside the 99.8% funnel limit, *notable* when
+``|robust_z| >= rag_amber_z``.  Where the metric's polarity says which direction is worse, a large
+worse difference is RED, a notable one AMBER, and a notable or large better one GREEN; metrics of
+polarity ``neither`` get no colour, only the word DIFFERENT.  Text always carries the word, never
+colour alone.
+"""
+from __future__ import annotations
+
+import html
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from benchmark.errors import UserError
+from benchmark.report import charts
+from benchmark.report.parameters import PARAMETERS, check_parameters
+
+SECTIONS = ("summary", "context", "spend", "workforce", "bcf", "fees", "packages", "budget", "sources", "glossary")
+SECTION_NAMES = {
+    "summary": "Summary of key messages", "context": "Context", "spend": "Spend per head and unit costs",
+    "workforce": "Workforce", "bcf": "Better Care Fund", "fees": "Care home fees", "packages": "Package costs",
+    "budget": "Needs-based base budget with scenarios", "sources": "Data sources, years and caveats", "glossary": "Glossary",
+}
+GROUP_PHRASE = {"nn": "similar councils", "statistical": "its statistical neighbours", "region": "other councils in its region",
+                "type": "councils of the same type", "england": "other English councils", "custom": "its chosen comparators"}
+RAG_WORDS = ("RED", "AMBER", "GREEN")
+ILLUSTRATIVE_NOTE = "ILLUSTRATIVE: rests on generated example data, not real figures"
+
+
+# ----------------------------------------------------------------------------------------------
+# formatting
+# ----------------------------------------------------------------------------------------------
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def money(value, digits: int = 0) -> str:
+    if _missing(value):
+        return "n/a"
+    value = float(value)
+    if abs(value) >= 1e6:
+        return f"{'-' if value < 0 else ''}£{abs(value) / 1e6:,.1f}m"
+    return f"{'-' if value < 0 else ''}£{abs(value):,.{digits}f}"
+
+
+def fmt(value, unit: str | None) -> str:
+    """A value in its unit for a reader; missing values are 'n/a' (never 0)."""
+    if _missing(value):
+        return "n/a"
+    value = float(value)
+    if unit in ("gbp",):
+        return money(value)
+    if unit in ("gbp_per_head",):
+        return money(value, 2)
+    if unit in ("gbp_per_client_week", "gbp_per_week"):
+        return f"{money(value, 2)} a week"
+    if unit == "pct":
+        return f"{value:.1f}%"
+    if unit == "rate_per_100k":
+        return f"{value:,.1f} per 100,000"
+    if unit in ("per_1000", "staff_fte_per_1000_population_65plus"):
+        return f"{value:.2f} per 1,000"
+    if unit == "ratio":
+        return f"{value:.2f}x"
+    if unit in ("count", "bands"):
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
+
+
+def short_fmt(unit: str | None):
+    """A compact formatter for chart labels."""
+    def label(value):
+        if _missing(value):
+            return "n/a"
+        if unit == "pct":
+            return f"{value:.1f}%"
+        if unit in ("gbp", "gbp_per_head", "gbp_per_client_week", "gbp_per_week"):
+            return money(value, 0)
+        if unit == "rate_per_100k":
+            return f"{value:,.1f}"
+        if unit == "ratio":
+            return f"{value:.2f}x"
+        return f"{value:,.2f}"
+    return label
+
+
+def cite(source: str | None, short: bool = True) -> str:
+    """Readable citation for ``+``-joined source ids (benchmark.data.sources); other text as is."""
+    from benchmark.data.sources import SOURCES_BY_ID
+
+    if _missing(source) or not str(source):
+        return "n/a"
+    parts = []
+    for token in str(source).split("+"):
+        s = SOURCES_BY_ID.get(token.strip())
+        if s is None:
+            parts.append(f"council's own file: {token.strip()}" if token.strip().startswith("data/") else token.strip())
+        elif short:
+            parts.append(f"{s.publisher}, {s.title.split(',')[0]} ({s.years})")
+        else:
+            parts.append(f"{s.publisher}, {s.title} ({s.years}), {s.licence}")
+    return "; ".join(dict.fromkeys(parts))
+
+
+def source_ids(text: str | None) -> list[str]:
+    """Source ids (benchmark.data.sources) named in ``text``."""
+    from benchmark.data.sources import SOURCES_BY_ID
+
+    if _missing(text):
+        return []
+    return [token for token in re.findall(r"[a-z0-9_]+", str(text)) if token in SOURCES_BY_ID]
+
+
+def pct_difference(value, reference) -> float:
+    if _missing(value) or _missing(reference) or float(reference) == 0:
+        return float("nan")
+    return (float(value) / float(reference) - 1) * 100
+
+
+def _esc(text) -> str:
+    return html.escape(str(text))
+
+
+# ----------------------------------------------------------------------------------------------
+# RAG flags
+# ----------------------------------------------------------------------------------------------
+
+def rag_flags(metrics: pd.DataFrame, amber_z: float = 1.0, red_z: float = 2.0) -> pd.DataFrame:
+    """Columns ``direction``, ``difference`` (large / notable / small / n/a), ``rag`` (RED, AMBER,
+    GREEN or missing) and ``flag`` (the words a reader sees) for a council_metrics frame."""
+    value = pd.to_numeric(metrics["value"], errors="coerce").astype(float)
+    median = pd.to_numeric(metrics["median"], errors="coerce").astype(float)
+    z = pd.to_numeric(metrics["robust_z"], errors="coerce").astype(float).abs()
+    outside = metrics["outside_998"].astype("boolean").fillna(False).astype(bool) if "outside_998" in metrics else pd.Series(False, index=metrics.index)
+    known = value.notna() & median.notna()
+    large = known & ((z >= red_z) | outside)
+    notable = known & ~large & (z >= amber_z)
+    direction = pd.Series(np.where(value > median, "higher", np.where(value < median, "lower", "same")), index=metrics.index).where(known, "n/a")
+    polarity = metrics["polarity"].astype(str)
+    worse = ((polarity == "lower_better") & (direction == "higher")) | ((polarity == "higher_better") & (direction == "lower"))
+    better = ((polarity == "lower_better") & (direction == "lower")) | ((polarity == "higher_better") & (direction == "higher"))
+    rag = pd.Series(pd.NA, index=metrics.index, dtype="string")
+    rag[large & worse] = "RED"
+    rag[notable & worse] = "AMBER"
+    rag[(large | notable) & better] = "GREEN"
+    difference = pd.Series(np.select([~known, large, notable], ["n/a", "large", "notable"], "small"), index=metrics.index)
+    flags = []
+    for i in metrics.index:
+        if difference[i] == "n/a":
+            reason = metrics["missing_reason"].get(i) if "missing_reason" in metrics else None
+            flags.append("n/a: " + (str(reason) if not _missing(reason) and str(reason) else "no value or no comparators with values"))
+            continue
+        if difference[i] == "small":
+            flags.append("no notable difference from comparators")
+            continue
+        much = "much " if difference[i] == "large" else ""
+        if pd.notna(rag[i]):
+            verdict = "worse" if rag[i] in ("RED", "AMBER") else "better"
+            flags.append(f"{rag[i]}: {much}{direction[i]} than comparators ({verdict})")
+        else:
+            flags.append(f"DIFFERENT: {much}{direction[i]} than comparators (neither better nor worse in itself)")
+    return pd.DataFrame({"direction": direction, "difference": difference, "rag": rag, "flag": flags}, index=metrics.index)
+
+
+# ----------------------------------------------------------------------------------------------
+# the metrics table from shared statistics (same rows and values as council_metrics)
+# ----------------------------------------------------------------------------------------------
+
+def metrics_from_stats(tables, code: str, name: str, panel: pd.DataFrame, stats: pd.DataFrame, year: str | None,
+                       description: str) -> pd.DataFrame:
+    """:func:`benchmark.metrics.stats.council_metrics` for one council from precomputed statistics."""
+    from benchmark.metrics.registry import metric_table
+    from benchmark.metrics.stats import STAT_COLUMNS
+
+    own = panel[panel["council"] == code]
+    if year is not None:
+        own = own[own["year"] == year]
+    else:
+        ordered = own.assign(_has=own["value"].notna()).sort_values(["metric_id", "_has", "year"])
+        own = ordered.drop_duplicates("metric_id", keep="last").drop(columns="_has")
+    stats = stats[stats["council"] == code].drop(columns=["value", "council"])
+    metrics = metric_table()
+    table = metrics.reset_index(drop=True)[["id", "label", "unit", "definition", "polarity", "kind"]].merge(
+        own[["metric_id", "year", "value", "source", "illustrative", "missing_reason"]], left_on="id", right_on="metric_id", how="left")
+    table = table.merge(stats, on=["metric_id", "year"], how="left").drop(columns="metric_id")
+    no_row = table["year"].isna()
+    table.loc[no_row, "missing_reason"] = (f"not available for {year}" if year else "no data for this council")
+    table["comparators_illustrative"] = table["comparators_illustrative"].fillna(False).astype(bool)
+    table["illustrative"] = table["illustrative"].fillna(False).astype(bool) | table["comparators_illustrative"]
+    table["n"] = table["n"].astype("Int64")
+    table["source"] = table["source"].fillna(table["id"].map(metrics["source"]))
+    table["comparator_group"] = description
+    table = table[["id", "label", "value", "unit", "year", "source", "illustrative", *STAT_COLUMNS,
+                   "missing_reason", "polarity", "kind", "definition", "comparator_group"]]
+    table.attrs.update({"group": description, "council": code, "council_name": name})
+    return table.reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# sections
+# ----------------------------------------------------------------------------------------------
+
+@dataclass
+class Table:
+    name: str
+    frame: pd.DataFrame
+    caption: str
+
+    def to_html(self) -> str:
+        body = self.frame.to_html(index=False, na_rep="n/a", escape=True, border=0, classes="report-table")
+        return (f'<div style="overflow-x:auto;margin:0.6em 0"><p style="font-size:0.85em;margin:0.2em 0"><b>Table:</b> '
+                f"{_esc(self.caption)}</p>{body}</div>")
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    paragraphs: list[str] = field(default_factory=list)  # plain text, escaped on output
+    tables: list[Table] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)  # HTML from charts.figure_html
+    notes: list[str] = field(default_factory=list)
+
+    def to_html(self) -> str:
+        parts = [f'<h2 id="{self.key}">{_esc(self.title)}</h2>', f'<p style="color:#3D3D3D;font-size:0.9em">{_esc(SECTION_NAMES[self.key])}</p>']
+        parts += [f"<p>{_esc(p)}</p>" for p in self.paragraphs]
+        parts += self.figures
+        parts += [t.to_html() for t in self.tables]
+        if self.notes:
+            parts.append("<ul>" + "".join(f"<li>{_esc(n)}</li>" for n in self.notes) + "</ul>")
+        return "\n".join(parts)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+def parameters_from(namespace: dict) -> dict:
+    """The report's parameters from a notebook's namespace (every name of PARAMETERS), checked."""
+    return check_parameters({p.name: namespace[p.name] for p in PARAMETERS}, "notebook parameters")
+
+
+class ReportContent:
+    """Everything one council's report shows, gathered once."""
+
+    def __init__(self, params: dict, shared, code: str, name: str, metrics: pd.DataFrame, pairs: pd.DataFrame):
+        self.params, self.shared, self.code, self.name = params, shared, code, name
+        self.tables = shared.tables
+        self.metrics = metrics
+        self.pairs = pairs
+        self.local: dict[str, pd.DataFrame] = {}
+        self.local_error: str | None = None
+        self.budget = None
+        self.budget_error: str | None = None
+        self.method = params["comparator_method"]
+        self.group_description = metrics.attrs.get("group", "")
+        self.phrase = GROUP_PHRASE[self.method]
+
+    # -- building ------------------------------------------------------------------------------
+    @classmethod
+    def build(cls, params: dict) -> ReportContent:
+        from benchmark.comparators import describe_method, load_config
+        from benchmark.report.shared import compute_shared, load_shared
+
+        params = check_parameters(dict(params), "report parameters")
+        shared = load_shared(params["shared_dir"], params) if params["shared_dir"] else compute_shared(params)
+        tables = shared.tables
+        found = tables.registry.find(params["council"], params["year"])
+        code, name = found.ons_code, found.name
+        method, config = params["comparator_method"], load_config()
+        k = int(params["comparator_k"] or config["k"])
+        if method == "custom" and not params["custom_comparators"]:
+            raise UserError("comparator_method 'custom' needs a list of councils in custom_comparators")
+        if method == "statistical" and code in config["excluded"]:
+            raise UserError(f"{name} ({code}) is excluded from statistical peer groups (config/neighbours.toml)")
+        pairs, stats = shared.comparator_stats(params, code)
+        if method == "nn" and pairs.empty:
+            raise UserError(f"{name} ({code}) has no set in NN.json ({describe_method('nn')})")
+        description = describe_method(method, k, params["year"] or "each metric's year", params["custom_comparators"])
+        metrics = metrics_from_stats(tables, code, name, shared.panel, stats, params["year"], description)
+        metrics = pd.concat([metrics, rag_flags(metrics, params["rag_amber_z"], params["rag_red_z"])], axis=1)
+        metrics.attrs.update({"group": description, "council": code, "council_name": name})
+        report = cls(params, shared, code, name, metrics, pairs)
+        report._gather_local()
+        report._gather_budget()
+        return report
+
+    def members(self, year: str | None = None) -> list[str]:
+        """Codes of the comparator group (in ``year`` for groups that change by year)."""
+        pairs = self.pairs
+        if "year" in pairs.columns and year is not None:
+            pairs = pairs[pairs["year"] == year]
+        elif "year" in pairs.columns:
+            pairs = pairs[pairs["year"] == pairs["year"].max()]
+        return list(dict.fromkeys(pairs["neighbour"].astype(str)))
+
+    def council_name(self, code: str) -> str:
+        return str(self.tables.registry.table["name"].astype(str).get(code, code))
+
+    def _gather_local(self) -> None:
+        from benchmark.local.panel import LocalParams, local_summary
+
+        lp = LocalParams(high_cost_threshold_gbp=float(self.params["high_cost_threshold_gbp"]), review_months=int(self.params["review_months"]),
+                         comparators=tuple(self.members()))
+        try:
+            self.local = local_summary(self.tables, self.code, self.shared.local_root, lp, panel=self.shared.local_panel)
+        except UserError as error:
+            self.local_error = f"the council's local files could not be read: {error}"
+
+    def _gather_budget(self) -> None:
+        try:
+            self.budget = report_budget(self)
+        except UserError as error:
+            self.budget_error = str(error)
+
+    def metric(self, metric_id: str) -> pd.Series:
+        return self.metrics.set_index("id").loc[metric_id]
+
+    def section(self, key: str) -> Section:
+        if key not in SECTIONS:
+            raise UserError(f"unknown section '{key}' (choose from {', '.join(SECTIONS)})")
+        return getattr(self, f"_section_{key}")()
+
+    def sections(self) -> list[Section]:
+        return [self.section(key) for key in SECTIONS]
+
+    def title_html(self) -> str:
+        p = self.params
+        illustrative = bool(self.metrics["illustrative"].any())
+        return (f"<h1>{_esc(self.name)} ({_esc(self.code)}): adult social care use of resources</h1>"
+                f"<p>Comparator group: {_esc(self.group_description)}. Metric year: {_esc(p['year'] or 'each metric’s latest year with data')}. "
+                f"Budget year: {_esc(p['budget_year'])}.</p>"
+                + (f"<p><b>{_esc(ILLUSTRATIVE_NOTE)}</b> for rows and charts marked ILLUSTRATIVE.</p>" if illustrative else ""))
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _caption(self, source: str, year: str, illustrative: bool = False, group: bool = True) -> str:
+        text = f"Source: {source}. Year: {year}."
+        if group:
+            text += f" Comparators: {self.group_description}."
+        if illustrative:
+            text += f" {ILLUSTRATIVE_NOTE}."
+        return text
+
+    def _metric_rows(self, ids: list[str]) -> pd.DataFrame:
+        rows = self.metrics.set_index("id").reindex(ids).reset_index()
+        out = pd.DataFrame({
+            "metric": rows["label"],
+            "year": rows["year"].fillna("n/a"),
+            "value": [fmt(v, u) if not _missing(v) else f"n/a ({r if not _missing(r) else 'no value'})"
+                      for v, u, r in zip(rows["value"], rows["unit"], rows["missing_reason"], strict=True)],
+            "comparator median": [fmt(v, u) for v, u in zip(rows["median"], rows["unit"], strict=True)],
+            "comparator range (Q1-Q3)": [f"{fmt(a, u)} to {fmt(b, u)}" if not _missing(a) else "n/a"
+                                         for a, b, u in zip(rows["q1"], rows["q3"], rows["unit"], strict=True)],
+            "rank (1 = highest)": [f"{r} of {n}" if not _missing(r) else "n/a" for r, n in zip(rows["rank"], rows["rank_of"], strict=True)],
+            "robust z": [f"{z:+.1f}" if not _missing(z) else "n/a" for z in rows["robust_z"]],
+            "flag": rows["flag"],
+            "source": [cite(s) for s in rows["source"]],
+            "ILLUSTRATIVE": np.where(rows["illustrative"].fillna(False).astype(bool), "ILLUSTRATIVE", ""),
+        })
+        return out
+
+    def _years(self, ids: list[str]) -> str:
+        years = sorted({str(y) for y in self.metrics.set_index("id").reindex(ids)["year"].dropna()})
+        return ", ".join(years) if years else "n/a"
+
+    def _sources(self, ids: list[str]) -> str:
+        rows = self.metrics.set_index("id").reindex(ids)
+        return "; ".join(dict.fromkeys(cite(s) for s in rows["source"].dropna()))
+
+    def _group_values(self, metric_id: str, year: str) -> pd.DataFrame:
+        """value and denominator of the council and its comparators for one metric and year, by name."""
+        panel = self.shared.panel
+        codes = [self.code] + self.members(year)
+        rows = panel[(panel["metric_id"] == metric_id) & (panel["year"] == year) & panel["council"].isin(codes)]
+        names = rows["council"].astype(str).map(self.council_name)
+        return pd.DataFrame({"value": rows["value"].to_numpy(float), "denominator": rows["denominator"].to_numpy(float),
+                             "illustrative": rows["illustrative"].to_numpy(bool)}, index=names.to_numpy())
+
+    def ranked_chart(self, metric_id: str, title: str | None = None) -> str | None:
+        """A ranked bar chart (HTML figure) of one metric across the group, or None without data."""
+        row = self.metric(metric_id)
+        if _missing(row["value"]) or _missing(row["year"]) or not row["n"]:
+            return None
+        data = self._group_values(metric_id, row["year"])
+        illustrative = bool(row["illustrative"])
+        fig, alt = charts.ranked_bar(data["value"], self.name, row["median"], title or self.metric_title(metric_id),
+                                     short_fmt(row["unit"]), f"{row['label']} ({row['year']})", illustrative)
+        return charts.figure_html(fig, alt, self._caption(cite(row["source"]), row["year"], illustrative))
+
+    def funnel_chart(self, metric_id: str) -> str | None:
+        from benchmark.metrics.registry import metric_table
+
+        row = self.metric(metric_id)
+        if row["kind"] != "rate" or _missing(row.get("target")) or _missing(row["value"]):
+            return None
+        spec = metric_table().loc[metric_id]
+        data = self._group_values(metric_id, row["year"])
+        illustrative = bool(row["illustrative"])
+        where = ("outside the 99.8% limits" if row["outside_998"] is True else "outside the 95% limits" if row["outside_95"] is True
+                 else "within the 95% limits")
+        title = f"{self.name}'s {row['label'].lower()} is {where} of {self.phrase} ({row['year']})"
+        fig, alt = charts.funnel(data, self.name, float(row["target"]), float(row["tau2"]) if not _missing(row["tau2"]) else 0.0,
+                                 float(spec["multiplier"]), spec["error_model"] == "binomial", title, short_fmt(row["unit"]),
+                                 row["label"], str(spec["denominator"]), illustrative)
+        return charts.figure_html(fig, alt, self._caption(cite(row["source"]), row["year"], illustrative))
+
+    def series_chart(self, metric_id: str) -> str | None:
+        """Council and comparator median over every year with data, or None with fewer than 2 years."""
+        panel = self.shared.panel
+        rows = panel[(panel["metric_id"] == metric_id)]
+        own = rows[rows["council"] == self.code].set_index("year")["value"]
+        years = [y for y in sorted(own.index) if pd.notna(own[y])]
+        if len(years) < 2:
+            return None
+        frame = []
+        for y in years:
+            peers = rows[(rows["year"] == y) & rows["council"].isin(self.members(y))]["value"].dropna()
+            frame.append({"year": y, "council": own[y], "median": peers.median() if len(peers) else np.nan,
+                          "q1": peers.quantile(0.25) if len(peers) else np.nan, "q3": peers.quantile(0.75) if len(peers) else np.nan})
+        frame = pd.DataFrame(frame).set_index("year")
+        row = self.metric(metric_id)
+        last = frame.iloc[-1]
+        change = pct_difference(frame["council"].iloc[-1], frame["council"].iloc[0])
+        title = (f"{self.name}'s {row['label'].lower()} {'rose' if change > 0 else 'fell'} {abs(change):.0f}% from {years[0]} to {years[-1]}"
+                 f"; the comparator median was {short_fmt(row['unit'])(last['median'])} in {years[-1]}")
+        illustrative = bool(rows[(rows["council"] == self.code) | rows["council"].isin(self.members())]["illustrative"].any())
+        fig, alt = charts.time_series(frame, self.name, title, short_fmt(row["unit"]), row["label"], illustrative)
+        sources = "; ".join(dict.fromkeys(cite(s) for s in rows[rows["council"] == self.code]["source"].dropna()))
+        return charts.figure_html(fig, alt, self._caption(sources, f"{years[0]} to {years[-1]}", illustrative))
+
+    def metric_title(self, metric_id: str) -> str:
+        """An active sentence for one metric: how the council compares with the median."""
+        row = self.metric(metric_id)
+        if _missing(row["value"]):
+            return f"{self.name} has no value for {row['label'].lower()} (n/a: {row['missing_reason']})"
+        diff = pct_difference(row["value"], row["median"])
+        if _missing(diff):
+            return f"{self.name}: {row['label'].lower()} is {fmt(row['value'], row['unit'])} ({row['year']}); no comparator median"
+        if abs(diff) < 0.5:
+            return f"{self.name}'s {row['label'].lower()} is in line with {self.phrase} ({row['year']})"
+        return (f"{self.name}'s {row['label'].lower()} is {abs(diff):.0f}% {'higher' if diff > 0 else 'lower'} than {self.phrase}' "
+                f"median ({fmt(row['value'], row['unit'])} against {fmt(row['median'], row['unit'])}, {row['year']})")
+
+    # -- summary -------------------------------------------------------------------------------------
+    def key_messages(self, limit: int = 6) -> pd.DataFrame:
+        """The largest differences from comparators, most marked first (large before notable)."""
+        m = self.metrics[self.metrics["difference"].isin(["large", "notable"])].copy()
+        m["_order"] = (m["difference"] == "large").astype(int) * 1000 + pd.to_numeric(m["robust_z"], errors="coerce").abs().fillna(999)
+        m = m.sort_values("_order", ascending=False).head(limit)
+        messages = []
+        for _, row in m.iterrows():
+            diff = pct_difference(row["value"], row["median"])
+            size = (f"{row['value'] / row['median']:.1f} times" if not _missing(diff) and diff >= 100 else
+                    f"{abs(diff):.0f}% {'higher' if diff > 0 else 'lower'} than" if not _missing(diff) else f"{row['direction']} than")
+            z = "" if _missing(row["robust_z"]) else f", robust z {row['robust_z']:+.1f}"
+            outside = "; outside the 99.8% funnel limit" if row["outside_998"] is True else ""
+            text = (f"{row['label']}: {self.name} {fmt(row['value'], row['unit'])} ({row['year']}) is {size} the comparator median "
+                    f"{fmt(row['median'], row['unit'])} (rank {row['rank']} of {row['rank_of']}{z}{outside})."
+                    + (f" {ILLUSTRATIVE_NOTE}." if row["illustrative"] else ""))
+            messages.append({"flag": row["flag"].split(":")[0], "message": text, "metric": row["id"], "year": row["year"],
+                             "source": cite(row["source"]), "illustrative": bool(row["illustrative"])})
+        return pd.DataFrame(messages, columns=["flag", "message", "metric", "year", "source", "illustrative"])
+
+    def _section_summary(self) -> Section:
+        messages = self.key_messages()
+        counts = self.metrics["rag"].value_counts()
+        different = int((self.metrics["flag"].str.startswith("DIFFERENT")).sum())
+        title = (f"{self.name}: {counts.get('RED', 0)} RED, {counts.get('AMBER', 0)} AMBER and {counts.get('GREEN', 0)} GREEN flags "
+                 f"against {self.phrase}, and {different} other marked differences")
+        paragraphs = [
+            f"Flags compare {self.name} with {self.group_description}. A difference is large (RED when worse, GREEN when better) "
+            f"when the robust z-score is at least {self.params['rag_red_z']:g} or the value is outside the 99.8% funnel limit, "
+            f"and notable (AMBER when worse) from {self.params['rag_amber_z']:g}; metrics where neither direction is better in itself "
+            "(spend, context) are marked DIFFERENT, with no colour. A flag is a question to ask, not a verdict.",
+        ]
+        if messages.empty:
+            paragraphs.append(f"No metric differs notably from {self.phrase}.")
+        tables = [Table("headline_messages", messages[["flag", "message", "year", "source"]].assign(
+            ILLUSTRATIVE=np.where(messages["illustrative"], "ILLUSTRATIVE", "")),
+            self._caption("the metrics below", self._years(list(messages["metric"])) if len(messages) else "n/a",
+                          bool(messages["illustrative"].any()) if len(messages) else False))]
+        notes = ["Caveats: figures come from different years (each metric's latest year with data unless a year is set); "
+                 "ASC-FR 2020-21 onwards is not in the shipped data; ASCOF 2020-21 is affected by COVID-19; the comparator group's "
+                 "own caveats are in 'Context'."]
+        if self.metrics["illustrative"].any():
+            notes.append("ILLUSTRATIVE rows rest on generated example data (local files or national comparator files shipped as examples): "
+                         "replace them with the council's real files before drawing conclusions.")
+        if self.budget_error:
+            notes.append(f"Base budget not available: {self.budget_error}")
+        return Section("summary", title, paragraphs, tables, notes=notes)
+
+    # -- context -----------------------------------------------------------------------------------------
+    def context_table(self) -> pd.DataFrame:
+        bands = self.tables.population_bands
+        own = bands[(bands["council"] == self.code) & (bands["measure"] == "population")]
+        rows = []
+        if len(own):
+            year = own["year"].max()
+            latest = own[own["year"] == year].set_index("age_band")["value"]
+            total = latest.get("all_ages", np.nan)
+            source = own.loc[own["year"] == year, "source"].iloc[0]
+            rows.append({"measure": "Population, all ages", "value": f"{total:,.0f}", "year": f"mid-{year}", "source": cite(source)})
+            for band in ("65+", "85+"):
+                rows.append({"measure": f"Population aged {band}", "value": f"{latest.get(band, np.nan):,.0f}", "year": f"mid-{year}", "source": cite(source)})
+            rows.append({"measure": "Share of all ages aged 65+", "value": fmt(latest.get("65+", np.nan) / total * 100, "pct"),
+                         "year": f"mid-{year}", "source": cite(source)})
+        else:
+            rows.append({"measure": "Population", "value": "n/a (not in the ONS estimates shipped)", "year": "n/a", "source": "n/a"})
+        for metric_id in ("share_65plus_aged_85plus_pct", "imd_average_score", "idaopi_average_score"):
+            row = self.metric(metric_id)
+            rows.append({"measure": row["label"], "value": fmt(row["value"], row["unit"]) if not _missing(row["value"]) else f"n/a ({row['missing_reason']})",
+                         "year": row["year"] if not _missing(row["year"]) else "n/a", "source": cite(row["source"]),
+                         "comparator median": fmt(row["median"], row["unit"])})
+        return pd.DataFrame(rows)
+
+    def comparators_table(self) -> pd.DataFrame:
+        registry = self.tables.registry.table.set_index("ons_code")
+        codes = self.members()
+        frame = registry.reindex(codes)[["name", "region", "council_type"]].reset_index().rename(columns={"ons_code": "ONS code"})
+        frame["source"] = self.group_description
+        return frame.sort_values("name").reset_index(drop=True)
+
+    def _section_context(self) -> Section:
+        share = self.metric("share_65plus_aged_85plus_pct")
+        imd = self.metric("imd_average_score")
+        if not _missing(share["value"]) and not _missing(share["median"]):
+            older = "older" if share["value"] > share["median"] else "younger"
+            title = (f"{self.name}'s older population is {older} than {self.phrase}': {fmt(share['value'], 'pct')} of people aged 65+ "
+                     f"are 85+ against a median of {fmt(share['median'], 'pct')} ({share['year']})")
+        else:
+            title = f"{self.name}: population and deprivation context"
+        if not _missing(imd["value"]) and not _missing(imd["median"]):
+            title += f"; it is {'more' if imd['value'] > imd['median'] else 'less'} deprived than most of them"
+        found = self.tables.registry.council(self.code)
+        how = {"nn": "taken as shipped from nearest-neighbour sets used by a government data project (NN.json); their method and source "
+                     "are not stated, and they are not the licensed CIPFA lists",
+               "statistical": "the toolkit's own statistical peers: the nearest councils on need features (share aged 85+, density, "
+                              "deprivation and more; config/neighbours.toml), in the style of NHS England's ASC peer groups",
+               "region": f"the other councils of the {found.region} region",
+               "type": f"the other councils of the same type ({found.council_type})",
+               "england": "every other English council with adult social care duties",
+               "custom": "the list of councils set in the parameter file"}[self.method]
+        paragraphs = [f"{self.name} ({self.code}, CASSR {found.cassr_code}) is a {found.council_type} council in {found.region}.",
+                      f"Comparator group ({len(self.members())} councils): {self.group_description}; {how}."]
+        tables = [Table("context", self.context_table(), self._caption("ONS mid-year estimates; English Indices of Deprivation (see each row)",
+                                                                       "see each row")),
+                  Table("comparators", self.comparators_table(), f"Comparator group members. Source: {self.group_description}. "
+                        f"Year: {'April 2021 geography' if self.method == 'nn' else 'latest metric year'}.")]
+        return Section("context", title, paragraphs, tables)
+
+    # -- spend ---------------------------------------------------------------------------------------------
+    SPEND_IDS = ["gce_65plus_per_head_65plus_gbp", "gce_18to64_per_head_18to64_gbp",
+                 *(f"gce_{a}_{s}_per_head_{a}_gbp" for a in ("65plus", "18to64")
+                   for s in ("residential", "nursing", "home_care", "direct_payments", "supported_living", "other"))]
+    UNIT_COST_IDS = [f"unit_cost_{s}_{a}_gbp_per_week" for a in ("65plus", "18to64") for s in ("residential", "nursing")]
+    OUTCOME_IDS = ["care_home_admissions_65plus_per_100k", "care_home_admissions_18to64_per_100k", "delayed_transfers_per_100k",
+                   "delayed_transfers_asc_per_100k", "delayed_transfers_joint_per_100k"]
+
+    def spend_title(self) -> str:
+        row = self.metric("gce_65plus_per_head_65plus_gbp")
+        if _missing(row["value"]):
+            return f"{self.name} has no ASC-FR spend per head in the shipped data (n/a: {row['missing_reason']})"
+        diff = pct_difference(row["value"], row["median"])
+        if _missing(diff):
+            return f"{self.name} spends {fmt(row['value'], row['unit'])} per head aged 65+ ({row['year']}); no comparator median"
+        return (f"{self.name} spends {abs(diff):.0f}% {'more' if diff > 0 else 'less'} per head on older people than {self.phrase} "
+                f"({fmt(row['value'], row['unit'])} against a median of {fmt(row['median'], row['unit'])}, {row['year']})")
+
+    def _section_spend(self) -> Section:
+        figures = [f for f in (self.ranked_chart("gce_65plus_per_head_65plus_gbp"), self.funnel_chart("gce_65plus_per_head_65plus_gbp"),
+                               self.series_chart("gce_65plus_per_head_65plus_gbp"), self.ranked_chart("unit_cost_residential_65plus_gbp_per_week"),
+                               self.series_chart("care_home_admissions_65plus_per_100k")) if f]
+        tables = [Table("spend", self._metric_rows(self.SPEND_IDS), self._caption(self._sources(self.SPEND_IDS), self._years(self.SPEND_IDS))),
+                  Table("unit_costs", self._metric_rows(self.UNIT_COST_IDS), self._caption(self._sources(self.UNIT_COST_IDS), self._years(self.UNIT_COST_IDS))),
+                  Table("outcomes", self._metric_rows(self.OUTCOME_IDS), self._caption(self._sources(self.OUTCOME_IDS), self._years(self.OUTCOME_IDS)))]
+        paragraphs = ["Gross current expenditure per head is ASC-FR spend on long- and short-term care divided by the ONS population of the "
+                      "age group; weekly unit costs are 2016-17 spend divided by client weeks (the one shipped year with both). "
+                      "ASC-FR and SALT categories differ, so no cost per person is derived."]
+        if figures == [] and _missing(self.metric("gce_65plus_per_head_65plus_gbp")["value"]):
+            paragraphs.append("No chart: the council has no ASC-FR spend in the shipped years (councils created after 2019 report from 2019-20 or later).")
+        return Section("spend", self.spend_title(), paragraphs, tables, figures)
+
+    # -- local sections ----------------------------------------------------------------------------------
+    def _local_missing(self, file: str) -> str:
+        from benchmark.local.panel import missing_reason_for
+
+        return self.local_error or missing_reason_for(self.code, file)
+
+    def _local_table(self, key: str, caption_source: str | None = None) -> Table | None:
+        frame = self.local.get(key)
+        if frame is None:
+            return None
+        frame = frame.copy()
+        illustrative = bool(frame["illustrative"].any()) if "illustrative" in frame else bool(self.local["panel"]["illustrative"].any())
+        if "illustrative" in frame:
+            frame["illustrative"] = np.where(frame["illustrative"].astype(bool), "ILLUSTRATIVE", "")
+        year = ", ".join(sorted(frame["year"].astype(str).unique())) if "year" in frame else self._local_year()
+        source = caption_source or (", ".join(dict.fromkeys(frame["source"].astype(str))) if "source" in frame else "council's own files")
+        return Table(key, frame, self._caption(source, year, illustrative, group=False))
+
+    def _local_year(self) -> str:
+        panel = self.local.get("panel")
+        if panel is None or panel.empty:
+            return "n/a"
+        return ", ".join(sorted(panel["year"].dropna().astype(str).unique()))
+
+    def _section_workforce(self) -> Section:
+        row = self.metric("staff_per_1000_65plus")
+        wf = self.local.get("workforce")
+        if wf is None or wf.empty:
+            return Section("workforce", f"No workforce data for {self.name}: the staff ratio cannot be compared",
+                           [f"n/a: {self._local_missing('workforce.csv')}"])
+        last = wf.sort_values("year").iloc[-1]
+        gap = last["fte_gap_to_comparator_average"]
+        illustrative = " (ILLUSTRATIVE)" if bool(last["illustrative"]) else ""
+        title = (f"{self.name} has {last['staff_per_1000_65plus']:.2f} adult social care staff per 1,000 people aged 65+, "
+                 f"{'below' if last['staff_per_1000_65plus'] < last['comparator_average'] else 'above'} the comparator average of "
+                 f"{last['comparator_average']:.2f}{illustrative}" if not _missing(last["comparator_average"]) else
+                 f"{self.name} has {last['staff_per_1000_65plus']:.2f} staff per 1,000 people aged 65+; no comparator has data{illustrative}")
+        paragraphs = []
+        if not _missing(gap):
+            paragraphs.append(f"Moving to the comparator average would mean {abs(gap):,.1f} FTE {'more' if gap > 0 else 'fewer'} staff "
+                              f"({last['year']}): (comparator average - council rate) x 65+ population / 1,000. FTE as supplied in the "
+                              "council's establishment file.")
+        tables = [t for t in (self._local_table("workforce"), self._local_table("workforce_by_role", "council's own workforce file")) if t]
+        figures = [f for f in (self.ranked_chart("staff_per_1000_65plus", title),) if f]
+        if not _missing(row["value"]) and bool(row["comparators_illustrative"]):
+            paragraphs.append("The comparators' staff ratios come from the national comparator file shipped as ILLUSTRATIVE example data.")
+        return Section("workforce", title, paragraphs, tables, figures)
+
+    def _section_bcf(self) -> Section:
+        bcf = self.local.get("bcf")
+        income = self.metric("bcf_income_gbp")
+        income_text = (f"ASC-FR records {fmt(income['value'], 'gbp')} of income from the Better Care Fund reaching adult social care "
+                       f"({income['year']})." if not _missing(income["value"]) else
+                       f"ASC-FR income from the Better Care Fund: n/a ({income['missing_reason']}).")
+        if bcf is None or bcf.empty:
+            return Section("bcf", f"No BCF plan for {self.name}: the pooled budget cannot be shown",
+                           [f"n/a: {self._local_missing('bcf_plan.csv')}", income_text])
+        last = bcf.sort_values("year").iloc[-1]
+        ratio = last["ratio_to_minimum"]
+        title = (f"{self.name} pools {money(last['pooled_gbp'])} in its Better Care Fund ({last['year']})"
+                 + (f", {ratio:.1f} times the national minimum of {money(last['minimum_gbp'])}" if not _missing(ratio) else "")
+                 + (f", rank {last['rank_pooled']} of {last['councils_ranked']} councils with data" if not _missing(last["rank_pooled"]) else "")
+                 + (" (ILLUSTRATIVE)" if bool(last["illustrative"]) else ""))
+        paragraphs = [income_text]
+        panel = self.shared.local_panel
+        peers = panel[(panel["metric_id"] == "bcf_pooled_gbp") & (panel["year"] == last["year"]) & panel["value"].notna()]
+        if bool(peers[peers["council"] != self.code]["illustrative"].any()):
+            paragraphs.append("Rank and comparators rest on the national BCF comparator file shipped as ILLUSTRATIVE example data.")
+        tables = [t for t in (self._local_table("bcf"), self._local_table("bcf_contributions", "council's own BCF plan")) if t]
+        figures = [f for f in (self.ranked_chart("bcf_pooled_to_minimum_ratio"),) if f]
+        return Section("bcf", title, paragraphs, tables, figures)
+
+    def _section_fees(self) -> Section:
+        if "fee_spread" not in self.local:
+            return Section("fees", f"No care home fee schedule for {self.name}: fees cannot be reviewed",
+                           [f"n/a: {self._local_missing('care_home_fee_bands.csv')}"])
+        bands = self.metric("care_home_fee_band_count")
+        above = self.metric("care_home_placements_above_band_pct")
+        illustrative = bool(bands["illustrative"])
+        title = (f"{self.name}'s care home fees use {fmt(bands['value'], 'count')} bands"
+                 + (f"; {fmt(above['value'], 'pct')} of placements are paid above their band rate" if not _missing(above["value"]) else "")
+                 + (" (ILLUSTRATIVE)" if illustrative else ""))
+        paragraphs = []
+        for setting in ("residential", "nursing"):
+            own = self.metric(f"care_home_fee_weighted_average_{setting}_gbp_per_week")
+            cost = self.metric(f"unit_cost_{setting}_65plus_gbp_per_week")
+            if not _missing(own["value"]):
+                paragraphs.append(f"Placement-weighted average {setting} fee: {fmt(own['value'], own['unit'])} ({own['year']}); "
+                                  f"ASC-FR 2016-17 weekly unit cost, {setting} 65+: {fmt(cost['value'], cost['unit'])} against a comparator "
+                                  f"median of {fmt(cost['median'], cost['unit'])}. The years and definitions differ (fees paid to homes versus "
+                                  "gross spend per client week).")
+        if "fee_simplified" not in self.local:
+            paragraphs.append(f"n/a: no placements file, so no weighted fees or simpler banding: {self._local_missing('care_home_placements.csv')}")
+        tables = [t for t in (self._local_table("fee_schedule", "council's own fee bands and placements"),
+                              self._local_table("fee_spread", "council's own fee bands"),
+                              self._local_table("fee_simplified", "council's own fee bands and placements; simplified rates as stated")) if t]
+        figures = []
+        schedule = self.local.get("fee_schedule")
+        if schedule is not None and {"band", "weekly_rate_gbp"} <= set(schedule.columns):
+            rates = schedule.set_index("band")["weekly_rate_gbp"].astype(float)
+            notes = (schedule.set_index("band")["setting"].astype(str) + ", " + schedule.set_index("band")["placements"].astype(str) + " placements"
+                     if "placements" in schedule.columns else None)
+            fig, alt = charts.simple_bars(rates, f"{self.name}'s care home fee bands range from {money(rates.min())} to {money(rates.max())} a week",
+                                          short_fmt("gbp_per_week"), "weekly band rate (£)", illustrative, notes)
+            figures.append(charts.figure_html(fig, alt, self._caption("council's own fee bands and placements", self._local_year(), illustrative, group=False)))
+        return Section("fees", title, paragraphs, tables, figures)
+
+    def _section_packages(self) -> Section:
+        head = self.local.get("package_headlines")
+        if head is None or head.empty:
+            return Section("packages", f"No package extract for {self.name}: package costs and reviews cannot be shown",
+                           [f"n/a: {self._local_missing('packages.csv')}"])
+        h = head.iloc[0]
+        illustrative = bool(self.metric("package_weekly_cost_median_gbp")["illustrative"])
+        overdue = h.get("overdue_review_pct")
+        title = (f"{fmt(overdue, 'pct') if not _missing(overdue) and overdue != '<5' else 'Some'} of {self.name}'s open care packages are overdue "
+                 f"for review (over {self.params['review_months']} months)"
+                 + (f", carrying {money(h.get('overdue_review_annual_gbp'))} a year" if not _missing(h.get("overdue_review_annual_gbp")) else "")
+                 + (" (ILLUSTRATIVE)" if illustrative else ""))
+        paragraphs = [f"High-cost packages: weekly cost at or above {money(self.params['high_cost_threshold_gbp'])}. "
+                      "Counts below 5 are shown as '<5' (disclosure control); the package extract is personal data and never leaves the council."]
+        tables = [t for t in (self._local_table("package_headlines", "council's own package extract"),
+                              self._local_table("package_distribution_by_reason", "council's own package extract"),
+                              self._local_table("package_distribution_by_age", "council's own package extract")) if t]
+        figures = [f for f in (self.ranked_chart("unit_cost_nursing_65plus_gbp_per_week",
+                                                 self.metric_title("unit_cost_nursing_65plus_gbp_per_week")),) if f]
+        unit_rows = self._metric_rows(self.UNIT_COST_IDS)
+        tables.append(Table("package_unit_costs", unit_rows, self._caption(self._sources(self.UNIT_COST_IDS), self._years(self.UNIT_COST_IDS))))
+        return Section("packages", title, paragraphs, tables, figures)
+
+    # -- budget ----------------------------------------------------------------------------------------------
+    def budget_title(self) -> str:
+        if self.budget is None:
+            return f"No needs-based budget for {self.name}: {self.budget_error}"
+        totals = self.budget.totals.set_index("scenario")["total_gbp"]
+        current = totals.iloc[0]
+        return (f"A needs-based budget for {self.name} in {self.budget.budget_year} ranges from {money(totals.min())} to {money(totals.max())} "
+                f"across {len(totals)} scenarios, against {money(current)} on the current pattern")
+
+    def budget_tables(self) -> dict[str, pd.DataFrame]:
+        if self.budget is None:
+            return {}
+        b = self.budget
+        totals = b.totals.copy()
+        totals.insert(0, "council", self.code)
+        if "budget_year" not in totals.columns:
+            totals["budget_year"] = b.budget_year
+        totals["expected_care_gross_gbp"] = b.expected.get("expected_gbp", np.nan)
+        totals["expected_interval_low_gbp"] = b.expected.get("pi_low_gbp", np.nan)
+        totals["expected_interval_high_gbp"] = b.expected.get("pi_high_gbp", np.nan)
+        totals["actual_gross_gbp_base_year"] = b.actual.get("gross_current_expenditure_gbp", np.nan)
+        totals["source"] = "ASC-FR 2016-17 (ascfr_2016_17_totals, _activity, _additional); ONS mid-year population; expected-spend model"
+        lines = b.lines.copy()
+        lines.insert(0, "council", self.code)
+        if "budget_year" not in lines.columns:
+            lines.insert(1, "budget_year", b.budget_year)
+        return {"budget_lines": lines, "budget_totals": totals}
+
+    def _section_budget(self) -> Section:
+        if self.budget is None:
+            return Section("budget", self.budget_title(), [
+                "The base budget builds up from ASC-FR 2016-17 spend and activity, which this council does not have; "
+                "the rest of the report is unaffected."])
+        b = self.budget
+        totals = b.totals.set_index("scenario")
+        lines = b.lines
+        scenario_names = list(totals.index)
+        wide = lines.pivot_table(index="label", columns="scenario", values="amount_gbp", sort=False)[scenario_names]
+        side = wide.map(money).reset_index().rename(columns={"label": "line"})
+        illustrative = bool(totals["illustrative"].any())
+        total_row = {"line": "Total (net)", **{s: money(totals.loc[s, "total_gbp"]) for s in scenario_names}}
+        gross_row = {"line": "Care spend covered by the needs model (gross, excl. assessment)", **{s: money(totals.loc[s, "care_gross_gbp"]) for s in scenario_names}}
+        side = pd.concat([side, pd.DataFrame([gross_row, total_row])], ignore_index=True)
+        side["ILLUSTRATIVE"] = [("ILLUSTRATIVE" if lines[(lines["label"] == lbl)]["illustrative"].any() else "") if lbl in set(lines["label"]) else
+                                ("ILLUSTRATIVE" if illustrative else "") for lbl in side["line"]]
+        e, a = b.expected, b.actual
+        paragraphs = [
+            f"Each line is volume x unit cost in {b.budget_year}, built from the {b.base_year} base year and rolled forward by population growth "
+            f"and {self.params['fee_inflation_pct']:g}% a year fee inflation ({self.params['pay_inflation_pct']:g}% pay inflation for staff); "
+            "income is deducted at the stated share. Scenarios: "
+            + "; ".join(f"{s.name}: {s.description}" for s in budget_params(self.params).scenarios) + ".",
+            f"Actual spend: {money(a.get('gross_current_expenditure_gbp'))} gross and {money(a.get('net_current_expenditure_gbp'))} net in "
+            f"{a.get('year')} prices ({a.get('basis')}).",
+        ]
+        if not _missing(e.get("expected_gbp")):
+            paragraphs.append(f"Expected spend from the needs model: {money(e['expected_gbp'])} (95% prediction interval {money(e['pi_low_gbp'])} "
+                              f"to {money(e['pi_high_gbp'])}); needs index (actual / expected) {e.get('needs_index_65plus', np.nan):.2f} for 65+ and "
+                              f"{e.get('needs_index_18to64', np.nan):.2f} for 18-64 ({e.get('year')}). Compare with the scenarios' care spend row. {e.get('basis')}.")
+        else:
+            paragraphs.append("Expected spend from the needs model: n/a (the council is not in the model).")
+        effects = lines[lines["scenario"] != scenario_names[0]].groupby("scenario", sort=False)[["difference_gbp", "volume_effect_gbp", "price_effect_gbp"]].sum(min_count=1)
+        for scenario, row in effects.iterrows():
+            paragraphs.append(f"{scenario} against {scenario_names[0]}: {money(row['difference_gbp'])} = volume effect {money(row['volume_effect_gbp'])} "
+                              f"+ price effect {money(row['price_effect_gbp'])} (volume effect = change in volume x current unit cost; "
+                              "price effect = change in unit cost x scenario volume).")
+        gap_table = lines[lines["scenario"] != scenario_names[0]][["scenario", "label", "amount_gbp", "difference_gbp", "volume_effect_gbp",
+                                                                   "price_effect_gbp", "volume_basis", "unit_cost_basis", "source", "illustrative"]].copy()
+        for column in ("amount_gbp", "difference_gbp", "volume_effect_gbp", "price_effect_gbp"):
+            gap_table[column] = gap_table[column].map(money)
+        gap_table["illustrative"] = np.where(gap_table["illustrative"].astype(bool), "ILLUSTRATIVE", "")
+        caption = self._caption("ASC-FR 2016-17 totals, activity and additional data (NHS Digital); ONS mid-year population; local files where stated",
+                                f"base {b.base_year}, budget {b.budget_year}", illustrative)
+        tables = [Table("budget_scenarios", side, caption), Table("budget_gap", gap_table, caption)]
+        chart_lines = wide.copy()
+        chart_lines.loc["Total (net)"] = totals["total_gbp"]
+        fig, alt = charts.budget_bars(chart_lines, self.budget_title(), short_fmt("gbp"), illustrative)
+        figures = [charts.figure_html(fig, alt, caption)]
+        return Section("budget", self.budget_title(), paragraphs, tables, figures, notes=list(b.notes))
+
+    # -- sources and glossary ------------------------------------------------------------------------------------
+    def sources_table(self) -> pd.DataFrame:
+        from benchmark.data.sources import SOURCES_BY_ID
+
+        used: dict[str, list[str]] = {}
+        for _, row in self.metrics.iterrows():
+            for sid in source_ids(row["source"]):
+                used.setdefault(sid, []).append(str(row["label"]))
+        if self.budget is not None:
+            for text in list(self.budget.lines["source"].unique()) + [self.budget.actual.get("source", "")]:
+                for sid in source_ids(text):
+                    used.setdefault(sid, []).append("base budget")
+        rows = []
+        for sid, uses in used.items():
+            s = SOURCES_BY_ID[sid]
+            rows.append({"source": f"{s.publisher}, {s.title}", "years": s.years, "caveats": s.caveats or "-", "licence": s.licence,
+                         "used for": ", ".join(dict.fromkeys(uses)), "id": sid, "illustrative": ""})
+        local = self.metrics[self.metrics["source"].astype(str).str.startswith("data/") | self.metrics["source"].astype(str).str.contains("local/")]
+        for _, row in local.iterrows():
+            rows.append({"source": f"council's own or national comparator file: {row['source']}", "years": str(row["year"]),
+                         "caveats": "supplied by the council (docs/local-data.md)", "licence": "council's own",
+                         "used for": row["label"], "id": "local", "illustrative": "ILLUSTRATIVE" if row["illustrative"] else ""})
+        return pd.DataFrame(rows)
+
+    def _section_sources(self) -> Section:
+        table = self.sources_table()
+        published = table[table["id"] != "local"]
+        title = (f"{self.name}'s figures rest on {len(published)} published sources (NHS Digital, ONS, MHCLG; Open Government Licence v3.0)"
+                 + (f" and {int((table['id'] == 'local').sum())} local inputs" if (table["id"] == "local").any() else ""))
+        notes = [
+            "Every figure carries its data year; years differ between metrics (ASC-FR spend 2017-18, unit costs 2016-17, ASCOF to 2023-24).",
+            "Suppressed or missing values are shown as n/a with the reason, never as 0.",
+            "ASC-FR definitions change between years; 2020-21 is distorted by COVID-19.",
+            f"Comparator group: {self.group_description}.",
+        ]
+        if (table["illustrative"] == "ILLUSTRATIVE").any():
+            notes.append("Rows marked ILLUSTRATIVE come from generated example files shipped with the toolkit (see data/local/README.md).")
+        return Section("sources", title, [], [Table("sources", table, "Data sources, years, caveats and licences (from benchmark/data/sources.py and the metric rows).")], notes=notes)
+
+    def _section_glossary(self) -> Section:
+        table = glossary()
+        terms = pd.DataFrame([
+            ("comparator median", "the middle value of the comparator councils (the council itself excluded)"),
+            ("robust z-score", "(value - comparator median) / (1.4826 x median absolute deviation of the comparators)"),
+            ("funnel plot", "values against their denominator with 95% and 99.8% control limits around the pooled comparator rate, "
+                            "widened for between-council variation (NHS-R FunnelPlotR method)"),
+            ("RAG flag", "RED / AMBER: a large / notable difference in the worse direction; GREEN: in the better direction; "
+                         "DIFFERENT: a marked difference for a metric with no better direction"),
+            ("needs index", "actual spend per head / spend per head expected from need (leave-one-out model)"),
+            ("ILLUSTRATIVE", "rests on generated example data shipped with the toolkit, not real figures"),
+        ], columns=["term", "meaning"])
+        return Section("glossary", f"Glossary: {len(table)} metrics and {len(terms)} terms defined",
+                       [], [Table("glossary", table, "Metric definitions from benchmark/metrics/registry.py (metric_table())."),
+                            Table("terms", terms, "Terms used in this report.")])
+
+
+def glossary() -> pd.DataFrame:
+    """One row per metric of :func:`benchmark.metrics.registry.metric_table`."""
+    from benchmark.metrics.registry import metric_table
+
+    m = metric_table().reset_index(drop=True)
+    polarity = {"higher_better": "higher is better", "lower_better": "lower is better", "neither": "neither direction is better in itself"}
+    return pd.DataFrame({"metric": m["label"], "id": m["id"], "unit": m["unit"], "definition": m["definition"],
+                         "direction": m["polarity"].map(polarity), "source": [cite(s) for s in m["source"]]})
+
+
+# ----------------------------------------------------------------------------------------------
+# the budget from shared inputs (same result as benchmark.budget.base_budget.council_budget)
+# ----------------------------------------------------------------------------------------------
+
+def budget_params(params: dict):
+    from benchmark.budget.base_budget import params_from_mapping
+
+    values = {key: params[key] for key in ("budget_year", "fee_inflation_pct", "pay_inflation_pct", "demographic_growth_pct", "cost_per_fte_gbp")}
+    values = {k: (float(v) if isinstance(v, int) and k != "budget_year" else v) for k, v in values.items()}
+    if params.get("budget_scenarios"):
+        values["scenarios"] = list(params["budget_scenarios"])
+    return params_from_mapping(values)
+
+
+def report_budget(report: ReportContent):
+    """:func:`benchmark.budget.base_budget.council_budget` with the report's comparator group (incl. a
+    custom list) and the run's shared local panel, so nothing is reloaded."""
+    from benchmark.budget import base_budget as bb
+
+    comparators = report.members(None if report.method == "nn" else bb.BASE_YEAR)
+    return bb.council_budget(report.tables, report.code, budget_params(report.params),
+                             comparators=comparators, local_panel=report.shared.local_panel)
+
+
+# ----------------------------------------------------------------------------------------------
+# for the runner
+# ----------------------------------------------------------------------------------------------
+
+def _report(params_or_report) -> ReportContent:
+    return params_or_report if isinstance(params_or_report, ReportContent) else ReportContent.build(params_or_report)
+
+
+LOCAL_TABLE_NAMES = {"workforce": "workforce", "workforce_by_role": "workforce_by_role", "bcf": "bcf", "bcf_contributions": "bcf_contributions",
+                     "fee_schedule": "fee_schedule", "fee_spread": "fee_spread", "fee_simplified": "fee_simplified",
+                     "package_headlines": "package_headlines", "package_distribution_by_reason": "packages_by_reason",
+                     "package_distribution_by_age": "packages_by_age", "notes": "local_notes"}
+
+
+def council_tables(params_or_report: dict | ReportContent) -> dict[str, pd.DataFrame]:
+    """The report's tables by name (names fit Excel's 31-character sheet names).
+
+    ``metrics``: council_metrics' rows and columns for the council and group, plus the RAG columns;
+    ``budget_lines`` and ``budget_totals`` (a one-row frame saying why when there is no budget);
+    ``headline_messages``, ``context``, ``comparators``, the local tables present, ``sources``,
+    ``glossary``.
+    """
+    report = _report(params_or_report)
+    out = {"metrics": report.metrics.copy()}
+    out["metrics"].insert(0, "council", report.code)
+    budget = report.budget_tables()
+    if budget:
+        out.update(budget)
+    else:
+        out["budget_lines"] = pd.DataFrame({"council": [report.code], "note": [f"no base budget: {report.budget_error}"]})
+        out["budget_totals"] = out["budget_lines"].copy()
+    out["headline_messages"] = report.key_messages()
+    out["context"] = report.context_table()
+    out["comparators"] = report.comparators_table()
+    for key, name in LOCAL_TABLE_NAMES.items():
+        if key in report.local:
+            frame = report.local[key].copy()
+            if "source" not in frame.columns:
+                frame["source"] = "council's own files (data/local)"
+            if "year" not in frame.columns and key != "notes":
+                frame["year"] = report._local_year()
+            out[name] = frame
+    out["sources"] = report.sources_table()
+    out["glossary"] = glossary()
+    return out
+
+
+def headlines(params_or_report: dict | ReportContent) -> dict:
+    """A few figures for the run's index page (plain JSON-able values; None where missing)."""
+    report = _report(params_or_report)
+
+    def num(value):
+        return None if _missing(value) else float(value)
+
+    spend = report.metric("gce_65plus_per_head_65plus_gbp")
+    counts = report.metrics["rag"].value_counts()
+    out = {
+        "council": report.code, "council_name": report.name, "comparator_group": report.group_description,
+        "gce_65plus_per_head_gbp": num(spend["value"]), "gce_65plus_per_head_comparator_median_gbp": num(spend["median"]),
+        "gce_65plus_per_head_year": None if _missing(spend["year"]) else str(spend["year"]),
+        "gce_65plus_per_head_flag": spend["flag"],
+        "red_flags": int(counts.get("RED", 0)), "amber_flags": int(counts.get("AMBER", 0)), "green_flags": int(counts.get("GREEN", 0)),
+        "illustrative": bool(report.metrics["illustrative"].any()),
+        "budget_year": report.params["budget_year"], "budget_error": report.budget_error,
+        "needs_index_65plus": None, "needs_index_18to64": None, "expected_spend_gbp": None, "budget_totals_gbp": {},
+    }
+    if report.budget is not None:
+        e = report.budget.expected
+        out["needs_index_65plus"] = num(e.get("needs_index_65plus"))
+        out["needs_index_18to64"] = num(e.get("needs_index_18to64"))
+        out["expected_spend_gbp"] = num(e.get("expected_gbp"))
+        out["budget_totals_gbp"] = {str(r.scenario): num(r.total_gbp) for r in report.budget.totals.itertuples()}
+    return out
+
+
+def section_html(report: ReportContent, key: str) -> str:
+    return report.section(key).to_html()

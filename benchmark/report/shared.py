@@ -1,0 +1,236 @@
+"""Results that every council of a run shares, computed once before any kernel starts.
+
+The runner calls :func:`prepare_shared` with the checked parameter sets of the run; it groups them
+by what the shared results depend on and writes one pickle per group, plus ``index.json``, into
+``out_dir`` (written to a temporary folder next to it, then renamed, so a kernel never sees half a
+folder).  Each council's notebook gets ``shared_dir`` as a parameter and :func:`load_shared` reads
+its group back in a fraction of a second.
+
+A group (one :class:`Shared`) holds, for one data folder, local folder and set of local-metric
+assumptions (``high_cost_threshold_gbp``, ``review_months``):
+
+* the tidy tables (with their derived results memoised on them: the national metric values, both
+  expected-spend models, the base budget's line inputs and income shares);
+* the local metric panel and the full metric panel (national + local);
+* comparator pairs and statistics for every distinct comparator setting in use
+  (``comparator_method``, ``comparator_k``, ``custom_comparators``), restricted to the councils
+  of the run that use that setting.
+
+When ``shared_dir`` is None (the notebook run by hand), :func:`compute_shared` computes the same
+thing for one council directly: slower, same results.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pickle
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from benchmark.errors import UserError
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+INDEX = "index.json"
+
+
+# ----------------------------------------------------------------------------------------------
+# keys: what a shared result depends on
+# ----------------------------------------------------------------------------------------------
+
+def data_key(params: dict) -> tuple[str, str, float, int]:
+    """(data folder, local folder, high-cost threshold, review months), resolved to absolute paths."""
+    from benchmark.data.store import resolve_data_dir
+
+    data_dir = resolve_data_dir(params.get("data_dir")).resolve()
+    local_root = Path(params["local_dir"]).resolve() if params.get("local_dir") else data_dir / "local"
+    return (str(data_dir), str(local_root), float(params.get("high_cost_threshold_gbp", 1000.0)), int(params.get("review_months", 12)))
+
+
+def group_key(params: dict) -> tuple[str, int | None, tuple[str, ...]]:
+    """(comparator method, k or None, custom list or ()): one set of comparator statistics."""
+    method = params.get("comparator_method", "nn")
+    k = int(params.get("comparator_k") or 15) if method == "statistical" else None
+    custom = tuple(str(c) for c in params.get("custom_comparators") or ()) if method == "custom" else ()
+    return (method, k, custom)
+
+
+def _key_text(key: tuple) -> str:
+    return json.dumps(list(key))
+
+
+# ----------------------------------------------------------------------------------------------
+# the shared results
+# ----------------------------------------------------------------------------------------------
+
+@dataclass
+class Shared:
+    """Tables, panels and comparator statistics for one data folder and local-metric settings."""
+
+    tables: object  # benchmark.data.store.Tables, with derived results memoised
+    local_root: Path
+    local_params: object  # benchmark.local.panel.LocalParams
+    local_panel: pd.DataFrame
+    panel: pd.DataFrame
+    pairs: dict[tuple, pd.DataFrame] = field(default_factory=dict)
+    stats: dict[tuple, pd.DataFrame] = field(default_factory=dict)
+    councils: dict[tuple, list[str]] = field(default_factory=dict)  # group key -> councils covered ([] = all)
+    key: tuple = ()
+    seconds: float = 0.0
+
+    def comparator_stats(self, params: dict, council: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(pairs, statistics) of ``council`` under the comparator setting of ``params``."""
+        key = group_key(params)
+        covered = self.councils.get(key)
+        if key not in self.stats or (covered and council not in covered):
+            self._add_group(key, [council])
+        pairs, stats = self.pairs[key], self.stats[key]
+        return pairs[pairs["council"] == council], stats[stats["council"] == council]
+
+    def _add_group(self, key: tuple, councils: list[str]) -> None:
+        from benchmark.metrics.stats import comparator_stats, panel_pairs
+
+        method, k, custom = key
+        pairs = panel_pairs(self.tables, self.panel, method, k, list(custom) or None)
+        pairs = pairs[pairs["council"].isin(councils)].reset_index(drop=True)
+        involved = set(councils) | set(pairs["neighbour"])
+        panel = self.panel[self.panel["council"].isin(involved)]
+        stats = comparator_stats(panel, pairs)
+        stats = stats[stats["council"].isin(councils)].reset_index(drop=True)
+        if key in self.stats:  # another council under a setting already held
+            pairs = pd.concat([self.pairs[key], pairs], ignore_index=True)
+            stats = pd.concat([self.stats[key], stats], ignore_index=True)
+            councils = list(self.councils[key]) + councils
+        self.pairs[key], self.stats[key], self.councils[key] = pairs, stats, list(councils)
+
+
+def _local_params(key: tuple):
+    from benchmark.local.panel import LocalParams
+
+    return LocalParams(high_cost_threshold_gbp=key[2], review_months=key[3])
+
+
+def _derive(tables) -> None:
+    """Fill the tables' memo with every derived result a report uses (computed once per tables)."""
+    from benchmark.budget import base_budget
+    from benchmark.budget.model import fit_expected_spend
+    from benchmark.metrics.compute import national_values
+
+    tables.memo("national_values", lambda: national_values(tables))
+    for age in ("65plus", "18to64"):
+        try:
+            fit_expected_spend(tables, age)
+        except UserError as error:  # a data folder without the model's year: reports say so
+            log.warning("expected-spend model %s not fitted: %s", age, error)
+    for measure in ("gross_current_expenditure", "net_current_expenditure"):
+        tables.memo(("line_inputs", base_budget.BASE_YEAR, measure), lambda m=measure: base_budget.line_inputs(tables, base_budget.BASE_YEAR, m))
+    tables.memo(("income_shares", base_budget.BASE_YEAR), lambda: base_budget.income_shares(tables))
+
+
+def compute_shared(params: dict, councils: list[str] | None = None, tables=None) -> Shared:
+    """The shared results for one data key (see :func:`data_key`), with comparator statistics for
+    ``councils`` (ONS codes) under the comparator setting of ``params``."""
+    from benchmark.data.store import load_tables
+    from benchmark.local.panel import local_metric_panel
+    from benchmark.metrics.compute import metric_panel
+
+    started = time.perf_counter()
+    key = data_key(params)
+    tables = tables or load_tables(key[0])
+    local_params = _local_params(key)
+    local_root = Path(key[1])
+    local_panel = local_metric_panel(tables, local_root, local_params)
+    panel = metric_panel(tables, local_panel)
+    _derive(tables)
+    shared = Shared(tables, local_root, local_params, local_panel, panel, key=key)
+    if councils:
+        shared._add_group(group_key(params), list(councils))
+    shared.seconds = time.perf_counter() - started
+    return shared
+
+
+def prepare_shared(parameter_sets: list[dict], out_dir: Path) -> Path:
+    """Compute what the councils of ``parameter_sets`` share and write it to ``out_dir``; return it.
+
+    ``parameter_sets`` are full parameter dicts (``parameters.check_parameters``); ``council`` may
+    be an ONS code, CASSR code or name.  The folder is written next to ``out_dir`` and renamed into
+    place (an existing ``out_dir`` is replaced).  Pass the returned path as each council's
+    ``shared_dir`` parameter.
+    """
+    from benchmark.data.store import load_tables
+
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    by_data: dict[tuple, list[dict]] = {}
+    for params in parameter_sets:
+        by_data.setdefault(data_key(params), []).append(params)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    try:
+        index = {"format": FORMAT, "groups": []}
+        tables_by_dir: dict[str, object] = {}
+        for number, (key, sets) in enumerate(by_data.items()):
+            if key[0] not in tables_by_dir:
+                tables_by_dir[key[0]] = load_tables(key[0])
+            tables = tables_by_dir[key[0]]
+            shared = compute_shared(sets[0], tables=tables)
+            by_group: dict[tuple, list[str]] = {}
+            for params in sets:
+                code = tables.registry.find(params["council"]).ons_code
+                by_group.setdefault(group_key(params), [])
+                if code not in by_group[group_key(params)]:
+                    by_group[group_key(params)].append(code)
+            for gkey, councils in by_group.items():
+                shared._add_group(gkey, councils)
+            shared.seconds = time.perf_counter() - started
+            name = f"group-{number}.pkl"
+            with open(staging / name, "wb") as handle:
+                pickle.dump(shared, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            index["groups"].append({"file": name, "key": list(key), "comparator_settings": [list(g) for g in by_group]})
+        (staging / INDEX).write_text(json.dumps(index, indent=1))
+        old = out_dir.with_name(f".{out_dir.name}-old-{os.getpid()}")
+        if out_dir.exists():
+            out_dir.rename(old)
+        staging.rename(out_dir)
+        if old.exists():
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    log.info("shared results for %d parameter set(s) in %d group(s) written to %s in %.1f s",
+             len(parameter_sets), len(by_data), out_dir, time.perf_counter() - started)
+    return out_dir
+
+
+def load_shared(shared_dir: Path | str, params: dict | None = None) -> Shared:
+    """The shared results written by :func:`prepare_shared`: the group matching ``params``
+    (its data folder, local folder and local-metric settings), or the only group when ``params``
+    is None."""
+    shared_dir = Path(shared_dir)
+    try:
+        index = json.loads((shared_dir / INDEX).read_text())
+    except (OSError, ValueError) as error:
+        raise UserError(f"{shared_dir}: not a folder of shared results ({error})") from None
+    if index.get("format") != FORMAT:
+        raise UserError(f"{shared_dir}: shared results of another format ({index.get('format')}); run the report again")
+    groups = index["groups"]
+    if params is None:
+        if len(groups) != 1:
+            raise UserError(f"{shared_dir}: {len(groups)} groups of shared results; say which parameters to match")
+        entry = groups[0]
+    else:
+        key = list(data_key(params))
+        matches = [g for g in groups if g["key"] == key]
+        if not matches:
+            raise UserError(f"{shared_dir}: no shared results for data folder {key[0]}, local folder {key[1]}, "
+                            f"high_cost_threshold_gbp {key[2]:g}, review_months {key[3]}")
+        entry = matches[0]
+    with open(shared_dir / entry["file"], "rb") as handle:
+        return pickle.load(handle)

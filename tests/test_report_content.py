@@ -1,0 +1,244 @@
+"""The report's content, charts, shared results and notebook (the runner has its own tests)."""
+from __future__ import annotations
+
+import ast
+import json
+import math
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmark.report import charts, content
+from benchmark.report.parameters import DEFAULTS, PARAMETERS
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+NOTEBOOK = ROOT / "notebooks" / "council_report.ipynb"
+
+
+# ----------------------------------------------------------------------------------------------
+# RAG flags on a hand-made metrics frame (expected flags worked out by hand)
+# ----------------------------------------------------------------------------------------------
+
+def _scenario_frame() -> pd.DataFrame:
+    rows = [
+        # id, polarity, value, median, robust_z, outside_998
+        ("worse_large_z", "lower_better", 150.0, 100.0, 2.5, False),        # |z| 2.5 >= 2, higher is worse -> RED
+        ("worse_notable", "lower_better", 110.0, 100.0, 1.2, False),        # 1 <= 1.2 < 2, worse -> AMBER
+        ("worse_outside_funnel", "higher_better", 80.0, 100.0, -0.5, True),  # |z| small but outside 99.8%, lower is worse -> RED
+        ("better_large", "lower_better", 50.0, 100.0, -3.0, False),         # large, lower is better -> GREEN
+        ("better_notable", "higher_better", 120.0, 100.0, 1.0, False),      # |z| exactly 1 -> notable, better -> GREEN
+        ("neither_large", "neither", 300.0, 100.0, 4.0, False),             # no colour, DIFFERENT
+        ("small", "lower_better", 101.0, 100.0, 0.3, False),                # below amber -> no flag
+        ("missing", "lower_better", np.nan, 100.0, np.nan, pd.NA),          # n/a with the reason
+        ("z_missing_inside", "lower_better", 130.0, 100.0, np.nan, False),  # MAD 0 and inside the funnel -> small
+    ]
+    frame = pd.DataFrame(rows, columns=["id", "polarity", "value", "median", "robust_z", "outside_998"])
+    frame["outside_998"] = frame["outside_998"].astype("boolean")
+    frame["missing_reason"] = ["", "", "", "", "", "", "", "suppressed or not reported in the source", ""]
+    return frame
+
+
+def test_rag_flags_by_hand():
+    flags = content.rag_flags(_scenario_frame(), amber_z=1.0, red_z=2.0).set_index(_scenario_frame()["id"])
+    expected_rag = {"worse_large_z": "RED", "worse_notable": "AMBER", "worse_outside_funnel": "RED", "better_large": "GREEN",
+                    "better_notable": "GREEN"}
+    for metric_id, rag in expected_rag.items():
+        assert flags.loc[metric_id, "rag"] == rag, metric_id
+        assert flags.loc[metric_id, "flag"].startswith(rag), metric_id  # the word, not only a colour
+    for metric_id in ("neither_large", "small", "missing", "z_missing_inside"):
+        assert pd.isna(flags.loc[metric_id, "rag"]), metric_id
+    assert flags.loc["neither_large", "flag"].startswith("DIFFERENT: much higher")
+    assert flags.loc["small", "difference"] == "small"
+    assert flags.loc["missing", "difference"] == "n/a"
+    assert flags.loc["missing", "flag"] == "n/a: suppressed or not reported in the source"
+    assert flags.loc["z_missing_inside", "difference"] == "small"
+    assert flags.loc["worse_large_z", "difference"] == "large" and flags.loc["worse_notable", "difference"] == "notable"
+
+
+def test_rag_thresholds_are_parameters():
+    flags = content.rag_flags(_scenario_frame(), amber_z=1.5, red_z=3.0).set_index(_scenario_frame()["id"])
+    assert flags.loc["worse_large_z", "rag"] == "AMBER"  # 2.5 is now between 1.5 and 3
+    assert pd.isna(flags.loc["worse_notable", "rag"])      # 1.2 < 1.5
+    assert flags.loc["worse_outside_funnel", "rag"] == "RED"  # the funnel limit still makes it large
+
+
+def test_formatting_never_turns_missing_into_zero():
+    assert content.fmt(np.nan, "gbp") == "n/a"
+    assert content.fmt(None, "pct") == "n/a"
+    assert content.fmt(111_500_000, "gbp") == "£111.5m"
+    assert content.fmt(12.345, "pct") == "12.3%"
+
+
+# ----------------------------------------------------------------------------------------------
+# the report for Southampton
+# ----------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def southampton():
+    return content.ReportContent.build({**DEFAULTS, "council": "Southampton"})
+
+
+def test_metrics_equal_council_metrics(southampton, tables):
+    from benchmark.local.panel import local_metric_panel
+    from benchmark.metrics.stats import council_metrics
+
+    expected = council_metrics(tables, "E06000045", local_panel=local_metric_panel(tables, tables.data_dir / "local"))
+    got = content.council_tables(southampton)["metrics"]
+    assert list(got["id"]) == list(expected["id"])
+    pd.testing.assert_frame_equal(got[expected.columns].reset_index(drop=True), expected, check_dtype=False)
+
+
+def test_headlines_equal_council_metrics(southampton, tables):
+    from benchmark.metrics.stats import council_metrics
+
+    expected = council_metrics(tables, "Southampton", panel=southampton.shared.panel).set_index("id").loc["gce_65plus_per_head_65plus_gbp"]
+    h = content.headlines(southampton)
+    assert h["council"] == "E06000045"
+    assert h["gce_65plus_per_head_gbp"] == pytest.approx(expected["value"])
+    assert h["gce_65plus_per_head_comparator_median_gbp"] == pytest.approx(expected["median"])
+    assert h["gce_65plus_per_head_year"] == expected["year"]
+    assert set(h["budget_totals_gbp"]) == {"current_pattern", "comparator_median", "needs_model"}
+    json.dumps(h)  # plain values for the index page
+
+
+def test_budget_equals_council_budget(southampton, tables):
+    from benchmark.budget.base_budget import council_budget
+
+    expected = council_budget(tables, "E06000045")
+    pd.testing.assert_frame_equal(southampton.budget.lines, expected.lines)
+    pd.testing.assert_frame_equal(southampton.budget.totals, expected.totals)
+    for key in ("expected_gbp", "pi_low_gbp", "pi_high_gbp", "needs_index_65plus"):
+        assert southampton.budget.expected[key] == pytest.approx(expected.expected[key])
+    tables_out = content.council_tables(southampton)
+    assert len(tables_out["budget_lines"]) == len(expected.lines)
+
+
+def test_sections_have_active_titles_and_label_illustrative(southampton):
+    sections = {s.key: s for s in southampton.sections()}
+    assert list(sections) == list(content.SECTIONS)
+    assert sections["spend"].title.startswith("Southampton spends 13% less per head on older people than similar councils")
+    for key in ("workforce", "fees", "packages"):  # shipped local examples are ILLUSTRATIVE
+        assert "ILLUSTRATIVE" in sections[key].to_html(), key
+    assert "RED" in sections["summary"].to_html()
+    for name, frame in content.council_tables(southampton).items():
+        assert len(frame.columns), name
+        assert len(name) <= 31, name
+
+
+def test_glossary_one_row_per_metric():
+    from benchmark.metrics.registry import metric_table
+
+    g = content.glossary()
+    assert len(g) == len(metric_table())
+    assert list(g["id"]) == list(metric_table()["id"])
+    assert g["definition"].notna().all()
+
+
+def test_council_without_base_year_still_reports():
+    # Buckinghamshire (2020) has no ASC-FR 2016-17 or 2017-18 spend in the shipped data
+    report = content.ReportContent.build({**DEFAULTS, "council": "Buckinghamshire"})
+    assert report.budget is None and "no ASC-FR 2016-17 spend" in report.budget_error
+    html = "".join(report.section(k).to_html() for k in content.SECTIONS)
+    assert "No needs-based budget" in html
+    assert "no local data supplied" in report.section("workforce").to_html()
+    spend = report.metrics.set_index("id").loc["gce_65plus_per_head_65plus_gbp"]
+    assert math.isnan(spend["value"])  # missing, never 0
+    assert content.council_tables(report)["budget_lines"]["note"].str.contains("no base budget").all()
+
+
+# ----------------------------------------------------------------------------------------------
+# charts
+# ----------------------------------------------------------------------------------------------
+
+def _values():
+    return pd.Series({"Alpha": 10.0, "Beta": 14.0, "Gamma": 8.0, "Delta": 12.0})
+
+
+@pytest.mark.parametrize("illustrative", [False, True])
+def test_charts_alt_text_and_watermark(illustrative):
+    label = content.short_fmt("gbp_per_head")
+    made = [
+        charts.ranked_bar(_values(), "Beta", 11.0, "Beta spends 27% more", label, "£ per head", illustrative),
+        charts.funnel(pd.DataFrame({"value": [10.0, 14.0, 8.0, 12.0], "denominator": [1000, 2000, 1500, 3000]},
+                                   index=["Alpha", "Beta", "Gamma", "Delta"]), "Beta", 11.0, 4.0, 1, False, "Funnel", label,
+                      "£ per head", "population", illustrative),
+        charts.time_series(pd.DataFrame({"council": [10.0, 12.0], "median": [11.0, 11.5]}, index=["2016-17", "2017-18"]),
+                           "Beta", "Rose", label, "£ per head", illustrative),
+        charts.budget_bars(pd.DataFrame({"current": [1e6, 2e6], "median": [1.2e6, 1.8e6]}, index=["Line A", "Line B"]),
+                           "Budget", content.short_fmt("gbp"), illustrative),
+        charts.simple_bars(pd.Series({"Band 1": 500.0, "Band 2": 650.0}), "Bands", label, "£ a week", illustrative),
+    ]
+    for fig, alt in made:
+        assert isinstance(fig, charts.Figure)
+        assert alt.strip()
+        assert charts.has_watermark(fig) is illustrative
+        html = charts.figure_html(fig, alt, "Source: test. Year: 2017-18.")
+        assert html.startswith("<figure") and 'src="data:image/png;base64,' in html and "alt=" in html and "<figcaption" in html
+
+
+def test_funnel_limits_match_the_metrics_engine(southampton):
+    row = southampton.metric("gce_65plus_per_head_65plus_gbp")
+    panel = southampton.shared.panel
+    d = panel[(panel["council"] == "E06000045") & (panel["metric_id"] == "gce_65plus_per_head_65plus_gbp") & (panel["year"] == row["year"])]["denominator"]
+    lower, upper = charts.funnel_limits(row["target"], row["tau2"], d.to_numpy(), 1, False, charts.Z95)
+    assert lower[0] == pytest.approx(row["lower_95"]) and upper[0] == pytest.approx(row["upper_95"])
+
+
+# ----------------------------------------------------------------------------------------------
+# shared results
+# ----------------------------------------------------------------------------------------------
+
+def test_prepare_and_load_shared(tmp_path, southampton):
+    from benchmark.report.shared import load_shared, prepare_shared
+
+    sets = [{**DEFAULTS, "council": "Southampton"}, {**DEFAULTS, "council": "E06000016", "comparator_method": "region"}]
+    out = prepare_shared(sets, tmp_path / "shared")
+    assert (out / "index.json").is_file() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    started = time.perf_counter()
+    shared = load_shared(out, sets[0])
+    assert time.perf_counter() - started < 5
+    report = content.ReportContent.build({**sets[0], "shared_dir": str(out)})
+    pd.testing.assert_frame_equal(report.metrics, southampton.metrics)
+    pd.testing.assert_frame_equal(report.budget.lines, southampton.budget.lines)
+    assert shared.councils[("region", None, ())] == ["E06000016"]
+
+
+# ----------------------------------------------------------------------------------------------
+# the notebook
+# ----------------------------------------------------------------------------------------------
+
+def test_notebook_parameters_cell_declares_exactly_the_parameters():
+    import nbformat
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    assert nb.cells[0].cell_type == "markdown"
+    cell = nb.cells[1]
+    assert "parameters" in cell.metadata.get("tags", [])
+    declared = {}
+    for node in ast.parse(cell.source).body:
+        assert isinstance(node, ast.Assign) and len(node.targets) == 1
+        declared[node.targets[0].id] = ast.literal_eval(node.value)
+    assert list(declared) == [p.name for p in PARAMETERS]
+    for p in PARAMETERS:
+        assert declared[p.name] == p.default and type(declared[p.name]) is type(p.default), p.name
+    for c in nb.cells:  # committed without outputs
+        assert not c.get("outputs") and not c.get("execution_count")
+
+
+def test_notebook_runs_with_papermill(tmp_path):
+    import papermill
+
+    out = tmp_path / "southampton.ipynb"
+    papermill.execute_notebook(str(NOTEBOOK), str(out), parameters={"council": "E06000045"}, kernel_name="python3",
+                               cwd=str(ROOT), progress_bar=False, execution_timeout=600)
+    import nbformat
+
+    nb = nbformat.read(out, as_version=4)
+    html = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert "Southampton spends" in html and "Glossary" in html
+    assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
