@@ -19,12 +19,8 @@ setup: $(STAMP)
 
 report: setup
 	$(PY) -m benchmark validate --council $(COUNCIL)
-	@mkdir -p outputs/$(COUNCIL)
-	$(PY) -m benchmark metrics $(COUNCIL) --format csv > outputs/$(COUNCIL)/.metrics.csv.tmp && mv outputs/$(COUNCIL)/.metrics.csv.tmp outputs/$(COUNCIL)/metrics.csv
-	$(PY) -m benchmark model --format json > outputs/$(COUNCIL)/.model_65plus.json.tmp && mv outputs/$(COUNCIL)/.model_65plus.json.tmp outputs/$(COUNCIL)/model_65plus.json
-	$(PY) -m benchmark metrics $(COUNCIL) | head -4
-	@echo "Output: $(CURDIR)/outputs/$(COUNCIL)/metrics.csv (every metric against the comparator group)"
-	@echo "        $(CURDIR)/outputs/$(COUNCIL)/model_65plus.json (expected-spend model, leave-one-out, every council)"
+	$(PY) -m benchmark report $(COUNCIL) --out outputs
+	@echo "Index:  $(CURDIR)/outputs/index.html (the run's councils; outputs/run_manifest.json: versions, inputs, parameters, timings)"
 
 test: setup
 	$(PY) -m pytest
@@ -36,6 +32,7 @@ benchmarks: setup
 	$(PY) benchmarks/data_load.py
 	$(PY) benchmarks/metrics_speed.py
 	$(PY) benchmarks/model_speed.py
+	$(PY) benchmarks/report_speed.py --limit 8
 
 clean:
 	rm -rf data/processed outputs/*/ .pytest_cache

@@ -160,6 +160,35 @@ def cmd_local_panel(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from benchmark.report.runner import DEFAULT_NOTEBOOK, plan, run_reports, summary_line
+
+    sets = plan(args.council, all_councils=args.all, params_files=args.params, year=args.year, data=args.data)
+    summary = run_reports(sets, Path(args.out), jobs=args.jobs, notebook=Path(args.notebook or DEFAULT_NOTEBOOK),
+                          shared=not args.notebook_only, with_tables=not args.notebook_only, cell_timeout_s=args.timeout)
+    for result in summary.results:
+        if result.status == "succeeded":
+            print(f"Report: {summary.out_dir / result.code / 'report.html'}  ({result.name}, {result.code}, {result.duration_s:.1f} s)")
+    if summary.failed:
+        print(f"error: {summary_line(summary)}", file=sys.stderr)
+        return 1
+    print(summary_line(summary))
+    return 0
+
+
+def cmd_init_parameters(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from benchmark.report.parameter_files import write_parameter_files
+
+    written, kept = write_parameter_files(_tables(args).registry, Path(args.out), force=args.force)
+    print(f"wrote {len(written)} parameter file(s) to {args.out}" + (f"; kept {len(kept)} edited or hand-written (--force replaces them): "
+                                                                    + ", ".join(p.name for p in kept) if kept else ""))
+    return 0
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "councils": (cmd_councils, "list every council: ONS code, CASSR code, name, region, type, years"),
     "validate": (cmd_validate, "check all data; exit 0 when clean, 1 listing every problem"),
@@ -170,6 +199,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "budget": (cmd_budget, "build a council's needs-based base budget by service line, scenarios side by side"),
     "make-examples": (cmd_make_examples, "write the example local files (ILLUSTRATIVE, except Southampton's published BCF)"),
     "local-panel": (cmd_local_panel, "print the local metrics (workforce, BCF, fees, packages) of every council with data, as CSV"),
+    "report": (cmd_report, "run the report notebook for councils (HTML without code, tables, index and manifest)"),
+    "init-parameters": (cmd_init_parameters, "write a parameter file for every council (parameters/<ONS code>.yml)"),
 }
 
 
@@ -226,6 +257,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     local_panel = commands.add_parser("local-panel", help=COMMANDS["local-panel"][1], description=COMMANDS["local-panel"][1])
     add_arguments_local_panel(local_panel)
+
+    report = commands.add_parser("report", help=COMMANDS["report"][1], description=COMMANDS["report"][1] + ". Every council and parameter file "
+                                 "is checked before any notebook runs; one council's failure does not stop the others; exit 1 if any failed.")
+    report.add_argument("council", metavar="COUNCIL", nargs="*", help="ONS code, CASSR code or name; uses parameters/<ONS code>.yml if present, else the defaults")
+    report.add_argument("--all", action="store_true", help="every council in the registry")
+    report.add_argument("--params", metavar="FILE", action="append", help="a parameter file (may be repeated) instead of council names")
+    report.add_argument("--out", metavar="DIR", default="outputs", help="output folder (default outputs/): DIR/<ONS code>/, index.html, run_manifest.json")
+    report.add_argument("--jobs", metavar="N", type=int, default=None, help="councils run at once, each in its own process (default: the number of CPUs)")
+    report.add_argument("--year", metavar="YYYY-YY", help="financial year of the metrics (overrides 'year' in every parameter file)")
+    report.add_argument("--timeout", metavar="SECONDS", type=int, default=600, help="time limit for each notebook cell (default 600)")
+    report.add_argument("--notebook", metavar="FILE", default=None, help="report notebook (default notebooks/council_report.ipynb)")
+    report.add_argument("--notebook-only", action="store_true",
+                        help="execute and convert the notebook only: no shared step, no metrics.csv/budget.csv/tables.xlsx (for testing with a stand-in notebook)")
+    _add_data_option(report)
+
+    init = commands.add_parser("init-parameters", help=COMMANDS["init-parameters"][1], description=COMMANDS["init-parameters"][1]
+                               + "; files that were edited, and the hand-written Southampton and Leicester files, are kept unless --force")
+    init.add_argument("--out", metavar="DIR", default="parameters", help="folder (default parameters/)")
+    init.add_argument("--force", action="store_true", help="overwrite every file, including edited and hand-written ones")
+    _add_data_option(init)
     return parser
 
 

@@ -1,0 +1,398 @@
+"""The report runner: strict parameters before any kernel, one council's failure isolated, atomic
+outputs, self-contained code-free HTML, the parameter files, and the real notebook end to end.
+
+Runner mechanics are tested with the stand-in notebooks of ``tests/fixtures/report/`` (see its
+README), so they do not depend on the report notebook's content.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, ROOT
+
+REPORT_FIXTURES = FIXTURES / "report"
+FAILS_FOR_LEICESTER = REPORT_FIXTURES / "fails_for_E06000016.ipynb"
+SLOW_FOR_LEICESTER = REPORT_FIXTURES / "slow_for_E06000016.ipynb"
+REAL_NOTEBOOK = ROOT / "notebooks" / "council_report.ipynb"
+
+
+def run_cli(*args, timeout=900):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "benchmark", *map(str, args)], capture_output=True, text=True, cwd=ROOT, env=env,
+                          timeout=timeout)
+
+
+def stand_in(*args, notebook=FAILS_FOR_LEICESTER):
+    return run_cli("report", *args, "--notebook", notebook, "--notebook-only")
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Temporary files or half-built council folders anywhere under ``folder``."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if ".tmp-" in p.name or ".partial-" in p.name
+                  or ".stderr-" in p.name or ".old-" in p.name)
+
+
+def council_folders(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and re.fullmatch(r"E\d{8}", p.name)) if folder.exists() else []
+
+
+# ----------------------------------------------------------------------------------------------
+# strict parameters: one line, non-zero exit, no kernel started (no council folder, no output)
+# ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("scenario, expected", [
+    ("bad_unknown_key.yml", "unknown parameter key(s) fee_inflaton_pct"),
+    ("bad_wrong_type.yml", "parameter 'review_months' must be int, found str 'twelve'"),
+    ("bad_disallowed_value.yml", "parameter 'comparator_method' must be one of nn, statistical, region, type, england, custom, found 'cipfa'"),
+    ("bad_unknown_council.yml", "unknown council 'Southamptn'"),
+    ("bad_missing_local_dir.yml", "local_dir no/such/folder: folder not found"),
+    ("bad_scenario_choice.yml", "scenario 'cheap': unknown unit_cost choice 'cheapest'"),
+])
+def test_bad_parameter_file_is_one_line_before_any_kernel(tmp_path, scenario, expected):
+    out = tmp_path / "out"
+    result = stand_in("--params", REPORT_FIXTURES / scenario, "--out", out)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ") and scenario in lines[0] and expected in lines[0], lines[0]
+    assert "Traceback" not in result.stderr
+    assert not out.exists()  # nothing started, nothing written
+
+
+def test_one_bad_file_among_good_ones_stops_everything(tmp_path):
+    parameters = tmp_path / "parameters"
+    parameters.mkdir()
+    (parameters / "good.yml").write_text('council: "E06000045"\n')
+    (parameters / "bad.yml").write_text('council: "E06000016"\nrag_red_z: high\n')
+    out = tmp_path / "out"
+    result = stand_in("--params", parameters / "good.yml", "--params", parameters / "bad.yml", "--out", out)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: {parameters / 'bad.yml'}: parameter 'rag_red_z' must be int or float, found str 'high'"
+    assert council_folders(out) == [] and not out.exists()
+
+
+def test_unknown_council_names_the_closest(tmp_path):
+    result = stand_in("E06000045", "Southamptn", "--out", tmp_path / "out")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "unknown council 'Southamptn'" in result.stderr and "'Southampton'" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_unwritable_output_folder_is_one_line(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = stand_in("E06000045", "--out", blocker / "out")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "output folder is not writable" in result.stderr
+
+
+def test_bad_year_option_is_one_line(tmp_path):
+    result = stand_in("E06000045", "--year", "2019", "--out", tmp_path / "out")
+    assert result.returncode == 1 and result.stderr.startswith("error: --year") and result.stderr.count("\n") == 1
+
+
+def test_every_shipped_parameter_file_passes_the_checks():
+    from benchmark.report.runner import plan
+
+    sets = plan([], all_councils=True)
+    assert len(sets) == 161
+    by_code = {values["council"]: (values, source) for values, source, _ in sets}
+    southampton, source = by_code["E06000045"]
+    assert source.endswith("parameters/E06000045.yml")
+    assert [s["name"] for s in southampton["budget_scenarios"]][-1] == "fee_schedule"
+    assert southampton["local_dir"] is None and southampton["budget_year"] == "2019-20"
+    assert any(s.get("unit_cost") == "fee_schedule" for s in by_code["E06000016"][0]["budget_scenarios"])
+
+
+# ----------------------------------------------------------------------------------------------
+# failure isolation and atomic outputs (stand-in notebooks, real processes and kernels)
+# ----------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def three_councils(tmp_path_factory):
+    """Southampton, Leicester (fails deliberately) and Birmingham, by code, name and CASSR-free code."""
+    out = tmp_path_factory.mktemp("run") / "out"
+    result = stand_in("E06000045", "Leicester", "E08000025", "--out", out, "--jobs", "3")
+    return out, result
+
+
+def test_failure_of_one_council_does_not_stop_the_others(three_councils):
+    out, result = three_councils
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: 1 of 3 report(s) failed: Leicester (E06000016)"), result.stderr
+    assert council_folders(out) == ["E06000045", "E08000025"]
+    for code in ("E06000045", "E08000025"):
+        assert {p.name for p in (out / code).iterdir()} == {"report.ipynb", "report.html"}
+    log = (out / "E06000016.error.log").read_text()
+    assert "RuntimeError: deliberate failure for E06000016" in log and "Traceback" in log
+
+
+def test_manifest_records_every_council_and_the_failure(three_councils):
+    out, _ = three_councils
+    manifest = json.loads((out / "run_manifest.json").read_text())
+    assert manifest["kernel"]["name"] == "asc-benchmark"
+    assert Path(manifest["kernel"]["argv"][0]).samefile(sys.executable)
+    assert manifest["councils_run"] == 3 and manifest["succeeded"] == 2 and manifest["failed"] == 1
+    assert manifest["failures"] == [{"council": "E06000016", "name": "Leicester", "error": "RuntimeError: deliberate failure for E06000016 in cell 3",
+                                     "error_log": "E06000016.error.log"}]
+    statuses = {c["code"]: c["status"] for c in manifest["councils"]}
+    assert statuses == {"E06000045": "succeeded", "E06000016": "failed", "E08000025": "succeeded"}
+    for council in manifest["councils"]:
+        assert council["parameters"]["council"] == council["code"]
+        assert council["duration_s"] > 0 and council["started"] <= council["finished"]
+    southampton = next(c for c in manifest["councils"] if c["code"] == "E06000045")
+    assert southampton["parameter_source"].endswith("parameters/E06000045.yml")
+    assert southampton["parameters"]["budget_scenarios"][-1]["unit_cost"] == "fee_schedule"
+    assert set(southampton["files"]) == {"report.ipynb", "report.html"}
+    inputs = manifest["inputs"]["shipped"]["sha256"]
+    assert len(inputs) > 10 and all(re.fullmatch(r"[0-9a-f]{64}", h) for h in inputs.values())
+    assert manifest["packages"]["papermill"] and manifest["toolkit_version"]
+
+
+def test_no_temporary_or_partial_files_remain(three_councils):
+    out, _ = three_councils
+    assert leftovers(out) == []
+    assert not (out / "E06000016").exists()
+
+
+def test_index_links_every_council_with_status(three_councils):
+    out, _ = three_councils
+    index = (out / "index.html").read_text()
+    assert '<a href="E06000045/report.html">Southampton</a>' in index and '<a href="E08000025/report.html">Birmingham</a>' in index
+    assert "Leicester" in index and "deliberate failure" in index and 'href="E06000016.error.log"' in index
+    assert "2 of 3 report(s) succeeded" in index
+
+
+def test_stand_in_html_is_code_free_and_self_contained(three_councils):
+    out, _ = three_councils
+    page = (out / "E06000045" / "report.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and '<html lang="en">' in page and "<title>" in page and "Southampton" in page
+    assert "Report for <strong>E06000045</strong>" in page  # an output is shown
+    for code_text in ("import ", "FAIL_FOR", "comparator_k = ", "jp-InputArea", "input_prompt", "In&nbsp;[", "In [", "Out["):
+        assert code_text not in page, code_text
+    assert external_loads(page) == []
+
+
+def test_timed_out_council_leaves_no_half_written_report(tmp_path):
+    """Leicester's cell runs past --timeout mid-report: a stale folder from an earlier run goes too, nothing half-written stays."""
+    out = tmp_path / "out"
+    (out / "E06000016").mkdir(parents=True)
+    (out / "E06000016" / "report.html").write_text("<html>an earlier run</html>")
+    result = stand_in("E06000016", "E06000045", "--out", out, "--timeout", "5", "--jobs", "2", notebook=SLOW_FOR_LEICESTER)
+    assert result.returncode == 1 and "Leicester (E06000016)" in result.stderr.splitlines()[-1]
+    assert council_folders(out) == ["E06000045"]
+    assert leftovers(out) == []
+    manifest = json.loads((out / "run_manifest.json").read_text())
+    assert "timed out" in manifest["failures"][0]["error"].lower() or "timeout" in manifest["failures"][0]["error"].lower()
+
+
+def test_run_council_failure_in_html_step_leaves_nothing(tmp_path, monkeypatch):
+    """A failure after the notebook ran (here: converting to HTML) removes the half-built folder and temporary files."""
+    from benchmark.report import html as report_html
+    from benchmark.report import runner
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(report_html, "notebook_html", broken)
+    runner.ensure_kernel()
+    job = runner.CouncilJob("E06000045", "Southampton", {"council": "E06000045"}, "test", None, str(FAILS_FOR_LEICESTER), str(tmp_path),
+                            runner.KERNEL_NAME, 60, str(ROOT), False)
+    result = runner.run_council(job)
+    assert result.status == "failed" and result.error == "OSError: disk full"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["E06000045.error.log"]
+
+
+# ----------------------------------------------------------------------------------------------
+# parameter files
+# ----------------------------------------------------------------------------------------------
+
+def test_parameters_readme_is_current():
+    from benchmark.report.parameters import readme_table
+
+    assert readme_table() in (ROOT / "parameters" / "README.md").read_text(encoding="utf-8")
+
+
+def test_init_parameters_writes_one_file_per_council(tmp_path, registry):
+    from benchmark.report.parameters import read_parameter_file
+
+    out = tmp_path / "parameters"
+    result = run_cli("init-parameters", "--out", out)
+    assert result.returncode == 0, result.stderr
+    files = sorted(out.glob("*.yml"))
+    assert len(files) == 161 == len(registry)
+    assert [f.stem for f in files] == sorted(registry.table["ons_code"])
+    assert list(out.iterdir()) == [f for f in out.iterdir() if f.suffix == ".yml"]  # no temporary files
+    leeds = (out / "E08000035.yml").read_text()
+    assert leeds.startswith("# Report parameters for Leeds (E08000035).")
+    assert read_parameter_file(out / "E08000035.yml")["council"] == "E08000035"
+    assert {k for k in __import__("yaml").safe_load(leeds)} == {"council"}
+
+
+def test_init_parameters_keeps_hand_written_and_edited_files_unless_forced(tmp_path):
+    out = tmp_path / "parameters"
+    out.mkdir()
+    shutil.copy(ROOT / "parameters" / "E06000045.yml", out / "E06000045.yml")
+    (out / "E08000025.yml").write_text('council: "E08000025"\ncomparator_method: region\n')
+    assert run_cli("init-parameters", "--out", out).returncode == 0
+    assert (out / "E06000045.yml").read_text() == (ROOT / "parameters" / "E06000045.yml").read_text()
+    assert "region" in (out / "E08000025.yml").read_text()
+    assert run_cli("init-parameters", "--out", out, "--force").returncode == 0
+    assert "fee_schedule" not in (out / "E06000045.yml").read_text()
+    assert "region" not in (out / "E08000025.yml").read_text()
+
+
+def test_shipped_generated_files_match_init_parameters(tmp_path, registry):
+    from benchmark.report.parameter_files import HAND_WRITTEN, parameter_file_text
+
+    for code, name in zip(registry.table["ons_code"], registry.table["name"], strict=True):
+        if code not in HAND_WRITTEN:
+            assert (ROOT / "parameters" / f"{code}.yml").read_text() == parameter_file_text(code, name), code
+
+
+# ----------------------------------------------------------------------------------------------
+# HTML helpers
+# ----------------------------------------------------------------------------------------------
+
+class _Resources(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.external, self.images = [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("script", "link", "img", "iframe", "source"):
+            for key in ("src", "href"):
+                value = (attrs.get(key) or "").strip().lower()
+                if value.startswith(("http://", "https://", "//")):
+                    self.external.append(f"<{tag} {key}={value}>")
+        if tag == "img":
+            self.images.append(attrs)
+
+
+def external_loads(page: str) -> list[str]:
+    parser = _Resources()
+    parser.feed(page)
+    return parser.external
+
+
+def images(page: str) -> list[dict]:
+    parser = _Resources()
+    parser.feed(page)
+    return parser.images
+
+
+def test_external_resource_check_catches_cdn_scripts():
+    from benchmark.report.html import external_resources
+
+    page = '<script src="https://cdn.example/require.js"></script><link href="http://x/y.css"><img src="data:image/png;base64,AA" alt="a">'
+    assert len(external_loads(page)) == 2 and len(external_resources(page)) == 2
+    assert external_loads('<a href="https://example.org">a link</a>') == []
+
+
+# ----------------------------------------------------------------------------------------------
+# the real notebook, end to end, for Southampton
+# ----------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def southampton_report(tmp_path_factory):
+    if not REAL_NOTEBOOK.is_file():
+        pytest.skip(f"{REAL_NOTEBOOK.relative_to(ROOT)} does not exist yet")
+    out = tmp_path_factory.mktemp("real") / "out"
+    result = run_cli("report", "E06000045", "--out", out, "--jobs", "1")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out, result
+
+
+@pytest.mark.slow
+def test_real_report_outputs(southampton_report):
+    out, result = southampton_report
+    folder = out / "E06000045"
+    assert {p.name for p in folder.iterdir()} == {"report.ipynb", "report.html", "metrics.csv", "budget.csv", "tables.xlsx"}
+    assert str(folder / "report.html") in result.stdout
+    assert leftovers(out) == [] and (out / "index.html").is_file()
+    manifest = json.loads((out / "run_manifest.json").read_text())
+    assert manifest["failed"] == 0 and manifest["shared_dir"]
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(folder / "tables.xlsx", read_only=True)
+    assert len(workbook.sheetnames) >= 2
+
+
+@pytest.mark.slow
+def test_real_report_html_is_code_free_self_contained_and_accessible(southampton_report):
+    out, _ = southampton_report
+    page = (out / "E06000045" / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in page and "Southampton" in page
+    for code_text in ("jp-InputArea", "input_prompt", "In&nbsp;[", "import ", "from benchmark.", "report.section(", "ReportContent.build("):
+        assert code_text not in page, code_text
+    assert external_loads(page) == []
+    imgs = images(page)
+    assert sum(i.get("src", "").startswith("data:image/png;base64,") for i in imgs) >= 2
+    assert all((i.get("alt") or "").strip() and not i["alt"].startswith("No description") for i in imgs), [i.get("alt") for i in imgs]
+
+
+@pytest.mark.slow
+def test_real_report_figures_equal_the_metrics_command(southampton_report):
+    import pandas as pd
+
+    out, _ = southampton_report
+    page = (out / "E06000045" / "report.html").read_text(encoding="utf-8")
+    result = run_cli("metrics", "E06000045", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    metrics = pd.DataFrame(json.loads(result.stdout)).set_index("id")
+    from benchmark.report.content import fmt  # the report's own formatting of a value in its unit
+
+    for metric_id in ("gce_65plus_per_head_65plus_gbp", "unit_cost_residential_65plus_gbp_per_week", "care_home_admissions_65plus_per_100k",
+                      "share_65plus_aged_85plus_pct", "bcf_pooled_gbp"):
+        row = metrics.loc[metric_id]
+        assert row["value"] is not None and row["value"] == row["value"], metric_id
+        for column in ("value", "median"):
+            text = fmt(row[column], row["unit"])
+            assert text in page, (metric_id, column, text)
+    written = pd.read_csv(out / "E06000045" / "metrics.csv").set_index("id")
+    assert set(metrics.index) <= set(written.index)
+    assert written.loc["gce_65plus_per_head_65plus_gbp", "value"] == pytest.approx(metrics.loc["gce_65plus_per_head_65plus_gbp", "value"])
+
+
+# ----------------------------------------------------------------------------------------------
+# the report as a browser shows it (only where chromium is installed; CI does not need it)
+# ----------------------------------------------------------------------------------------------
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+
+
+@pytest.mark.slow
+def test_report_renders_headless(request, tmp_path):
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("chromium is not installed (apt-get install chromium to run this check)")
+    run = request.getfixturevalue("southampton_report" if REAL_NOTEBOOK.is_file() else "three_councils")
+    page = run[0] / "E06000045" / "report.html"
+    screenshot = tmp_path / "report.png"
+    command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={screenshot}", "--window-size=1280,2000",
+               page.as_uri()]
+    subprocess.run(command, capture_output=True, timeout=120)
+    assert screenshot.is_file() and screenshot.stat().st_size > 10_000
+    from PIL import Image
+
+    with Image.open(screenshot) as image:
+        assert image.size == (1280, 2000)
+        low, high = image.convert("L").getextrema()
+        assert high - low > 50  # not a blank page
