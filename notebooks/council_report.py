@@ -11,7 +11,7 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] tags=["notebook-only"]
 # # Adult social care use of resources: council report
 #
 # Every figure comes from the `benchmark` package; this notebook only presents. Change a parameter
@@ -36,6 +36,7 @@ rag_red_z = 2.0
 local_dir = None
 data_dir = None
 shared_dir = None
+export_dir = None
 
 # %%
 from IPython.display import HTML, display
@@ -74,3 +75,7 @@ report.section("sources")
 
 # %%
 report.section("glossary")
+
+# %%
+# Set by the report runner only: writes the tables shown above (metrics.csv, budget.csv, tables.xlsx).
+exported = content.export_report(report, export_dir)

@@ -242,3 +242,13 @@ def test_notebook_runs_with_papermill(tmp_path):
     html = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
     assert "Southampton spends" in html and "Glossary" in html
     assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
+
+
+def test_illustrative_note_distinguishes_a_real_figure_with_example_comparators():
+    from benchmark.report.content import ILLUSTRATIVE_COMPARATORS_NOTE, ILLUSTRATIVE_NOTE, illustrative_note
+
+    real_figure = {"illustrative": True, "value_illustrative": False, "comparators_illustrative": True}
+    example_figure = {"illustrative": True, "value_illustrative": True, "comparators_illustrative": False}
+    assert ILLUSTRATIVE_COMPARATORS_NOTE in illustrative_note(real_figure)
+    assert ILLUSTRATIVE_NOTE in illustrative_note(example_figure)
+    assert illustrative_note({"illustrative": False, "value_illustrative": False, "comparators_illustrative": False}) == ""

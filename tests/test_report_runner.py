@@ -318,7 +318,7 @@ def southampton_report(tmp_path_factory):
 def test_real_report_outputs(southampton_report):
     out, result = southampton_report
     folder = out / "E06000045"
-    assert {p.name for p in folder.iterdir()} == {"report.ipynb", "report.html", "metrics.csv", "budget.csv", "tables.xlsx"}
+    assert {p.name for p in folder.iterdir()} == {"report.ipynb", "report.html", "metrics.csv", "budget.csv", "tables.xlsx", "headlines.json"}
     assert str(folder / "report.html") in result.stdout
     assert leftovers(out) == [] and (out / "index.html").is_file()
     manifest = json.loads((out / "run_manifest.json").read_text())

@@ -160,4 +160,5 @@ def test_real_bcf_value_with_illustrative_national_comparators_is_marked_illustr
     bcf = table.loc["bcf_pooled_gbp"]
     assert bcf["value"] == 111_500_000  # Southampton's published 2018-19 pooled BCF (real)
     assert bool(bcf["comparators_illustrative"]) and bool(bcf["illustrative"])  # its rank rests on example data
+    assert not bool(bcf["value_illustrative"])  # but the figure itself is the council's published one
     assert not bool(table.loc["gce_65plus_per_head_65plus_gbp", "illustrative"])

@@ -212,12 +212,7 @@ def council_metrics(tables, council: str, year: str | None = None, group: str = 
     found = tables.registry.find(council, year)
     code = found.ons_code
     panel = metric_panel(tables, local_panel) if panel is None else panel
-    own = panel[panel["council"] == code]
-    if year is not None:
-        own = own[own["year"] == year]
-    else:
-        ordered = own.assign(_has=own["value"].notna()).sort_values(["metric_id", "_has", "year"])
-        own = ordered.drop_duplicates("metric_id", keep="last").drop(columns="_has")
+    own = council_rows(panel, code, year)
     config = load_config()
     k = int(k or config["k"])
     if group == "custom":
@@ -243,22 +238,37 @@ def council_metrics(tables, council: str, year: str | None = None, group: str = 
     others = panel[panel["council"].isin(set(pairs["neighbour"])) & panel["metric_id"].isin(own["metric_id"])]
     stats = comparator_stats(pd.concat([own, others], ignore_index=True), pairs)
     stats = stats[stats["council"] == code].drop(columns="value")
+    description = describe_method(group, k, year or "each metric's year", custom)
+    return metric_rows(own, stats.drop(columns=["council"]), year, description, code, found.name)
+
+
+def council_rows(panel: pd.DataFrame, code: str, year: str | None) -> pd.DataFrame:
+    """The council's panel rows for ``year``, or for each metric its latest year with a value (the
+    latest year listing the council if it never has one)."""
+    own = panel[panel["council"] == code]
+    if year is not None:
+        return own[own["year"] == year]
+    ordered = own.assign(_has=own["value"].notna()).sort_values(["metric_id", "_has", "year"])
+    return ordered.drop_duplicates("metric_id", keep="last").drop(columns="_has")
+
+
+def metric_rows(own: pd.DataFrame, stats: pd.DataFrame, year: str | None, description: str, code: str, name: str) -> pd.DataFrame:
+    """One row per registered metric for one council: its panel row (``own``) beside its comparator
+    statistics (``stats``, keyed by metric_id and year), in the column order of :func:`council_metrics`."""
     metrics = metric_table()
     table = metrics.reset_index(drop=True)[["id", "label", "unit", "definition", "polarity", "kind"]].merge(
         own[["metric_id", "year", "value", "source", "illustrative", "missing_reason"]], left_on="id", right_on="metric_id", how="left")
-    table = table.merge(stats.drop(columns=["council"]), on=["metric_id", "year"], how="left").drop(columns="metric_id")
+    table = table.merge(stats, on=["metric_id", "year"], how="left").drop(columns="metric_id")
     no_row = table["year"].isna()
     table.loc[no_row, "missing_reason"] = (f"not available for {year}" if year else "no data for this council")
     table["comparators_illustrative"] = table["comparators_illustrative"].fillna(False).astype(bool)
     # the row rests on example data if the council's value does or any comparator's value does
-    table["illustrative"] = table["illustrative"].fillna(False).astype(bool) | table["comparators_illustrative"]
+    table["value_illustrative"] = table["illustrative"].fillna(False).astype(bool)
+    table["illustrative"] = table["value_illustrative"] | table["comparators_illustrative"]
     table["n"] = table["n"].astype("Int64")
     table["source"] = table["source"].fillna(table["id"].map(metrics["source"]))
-    description = describe_method(group, k, year or "each metric's year", custom)
     table["comparator_group"] = description
-    table = table[["id", "label", "value", "unit", "year", "source", "illustrative", *[c for c in STAT_COLUMNS],
+    table = table[["id", "label", "value", "unit", "year", "source", "illustrative", "value_illustrative", *STAT_COLUMNS,
                    "missing_reason", "polarity", "kind", "definition", "comparator_group"]]
-    table.attrs["group"] = description
-    table.attrs["council"] = code
-    table.attrs["council_name"] = found.name
+    table.attrs.update({"group": description, "council": code, "council_name": name})
     return table.reset_index(drop=True)

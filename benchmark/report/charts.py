@@ -46,7 +46,7 @@ def has_watermark(fig: Figure) -> bool:
     return any(t.get_gid() == "illustrative" and t.get_text() == WATERMARK for t in fig.texts)
 
 
-def _wrap(title: str, width: int = 80) -> str:
+def _wrap(title: str, width: int = 64) -> str:
     import textwrap
 
     return "\n".join(textwrap.wrap(title, width))
@@ -137,7 +137,7 @@ def funnel(points: pd.DataFrame, council: str, target: float, tau2: float, multi
         ax.annotate(f"{council}: {value_label(row['value'])}", (row["denominator"], row["value"]), xytext=(6, 6),
                     textcoords="offset points", color=COUNCIL, fontweight="bold", fontsize=8)
     ax.set_xlabel(denominator_text)
-    ax.set_ylabel(value_text)
+    ax.set_ylabel(_wrap(value_text, 40))
     ax.set_title(_wrap(title), loc="left")
     ax.legend(fontsize=7, loc="best", frameon=False)
     _finish(fig, illustrative)
@@ -173,7 +173,7 @@ def time_series(frame: pd.DataFrame, council: str, title: str, value_label, valu
             ax.annotate(value_label(v), (i, v), xytext=(0, 7), textcoords="offset points", ha="center", fontsize=7.5, color=COUNCIL)
     ax.set_xticks(x)
     ax.set_xticklabels(years)
-    ax.set_ylabel(value_text)
+    ax.set_ylabel(_wrap(value_text, 40))
     ax.set_ylim(bottom=0)
     ax.set_title(_wrap(title), loc="left")
     ax.legend(fontsize=7, frameon=False, loc="best")
@@ -250,7 +250,7 @@ def simple_bars(values: pd.Series, title: str, value_label, value_text: str, ill
 def figure_html(fig: Figure, alt: str, caption: str, close: bool = True) -> str:
     """A self-contained ``<figure>``: PNG as a base64 data URI, the alt text and a caption."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    fig.savefig(buffer, format="png", bbox_inches="tight", pad_inches=0.1)  # nothing clipped at the edges
     if close:
         plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")

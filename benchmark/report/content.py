@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
+from pathlib import Path
+
 import pandas as pd
 
 from benchmark.errors import UserError
@@ -39,6 +41,16 @@ GROUP_PHRASE = {"nn": "similar councils", "statistical": "its statistical neighb
                 "type": "councils of the same type", "england": "other English councils", "custom": "its chosen comparators"}
 RAG_WORDS = ("RED", "AMBER", "GREEN")
 ILLUSTRATIVE_NOTE = "ILLUSTRATIVE: rests on generated example data, not real figures"
+ILLUSTRATIVE_COMPARATORS_NOTE = ("ILLUSTRATIVE comparison: the council's own figure is from its files, but the comparator "
+                                 "figures are generated example data, not real")
+
+
+def illustrative_note(row) -> str:
+    """Which part of a metric row rests on example data: the comparison only, or the figure itself."""
+    if not row["illustrative"]:
+        return ""
+    comparison_only = bool(row.get("comparators_illustrative")) and not bool(row.get("value_illustrative", True))
+    return f" {ILLUSTRATIVE_COMPARATORS_NOTE if comparison_only else ILLUSTRATIVE_NOTE}."
 
 
 # ----------------------------------------------------------------------------------------------
@@ -184,31 +196,11 @@ def rag_flags(metrics: pd.DataFrame, amber_z: float = 1.0, red_z: float = 2.0) -
 def metrics_from_stats(tables, code: str, name: str, panel: pd.DataFrame, stats: pd.DataFrame, year: str | None,
                        description: str) -> pd.DataFrame:
     """:func:`benchmark.metrics.stats.council_metrics` for one council from precomputed statistics."""
-    from benchmark.metrics.registry import metric_table
-    from benchmark.metrics.stats import STAT_COLUMNS
+    from benchmark.metrics.stats import council_rows, metric_rows
 
-    own = panel[panel["council"] == code]
-    if year is not None:
-        own = own[own["year"] == year]
-    else:
-        ordered = own.assign(_has=own["value"].notna()).sort_values(["metric_id", "_has", "year"])
-        own = ordered.drop_duplicates("metric_id", keep="last").drop(columns="_has")
+    own = council_rows(panel, code, year)
     stats = stats[stats["council"] == code].drop(columns=["value", "council"])
-    metrics = metric_table()
-    table = metrics.reset_index(drop=True)[["id", "label", "unit", "definition", "polarity", "kind"]].merge(
-        own[["metric_id", "year", "value", "source", "illustrative", "missing_reason"]], left_on="id", right_on="metric_id", how="left")
-    table = table.merge(stats, on=["metric_id", "year"], how="left").drop(columns="metric_id")
-    no_row = table["year"].isna()
-    table.loc[no_row, "missing_reason"] = (f"not available for {year}" if year else "no data for this council")
-    table["comparators_illustrative"] = table["comparators_illustrative"].fillna(False).astype(bool)
-    table["illustrative"] = table["illustrative"].fillna(False).astype(bool) | table["comparators_illustrative"]
-    table["n"] = table["n"].astype("Int64")
-    table["source"] = table["source"].fillna(table["id"].map(metrics["source"]))
-    table["comparator_group"] = description
-    table = table[["id", "label", "value", "unit", "year", "source", "illustrative", *STAT_COLUMNS,
-                   "missing_reason", "polarity", "kind", "definition", "comparator_group"]]
-    table.attrs.update({"group": description, "council": code, "council_name": name})
-    return table.reset_index(drop=True)
+    return metric_rows(own, stats, year, description, code, name)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -470,7 +462,7 @@ class ReportContent:
             outside = "; outside the 99.8% funnel limit" if row["outside_998"] is True else ""
             text = (f"{row['label']}: {self.name} {fmt(row['value'], row['unit'])} ({row['year']}) is {size} the comparator median "
                     f"{fmt(row['median'], row['unit'])} (rank {row['rank']} of {row['rank_of']}{z}{outside})."
-                    + (f" {ILLUSTRATIVE_NOTE}." if row["illustrative"] else ""))
+                    + illustrative_note(row))
             messages.append({"flag": row["flag"].split(":")[0], "message": text, "metric": row["id"], "year": row["year"],
                              "source": cite(row["source"]), "illustrative": bool(row["illustrative"])})
         return pd.DataFrame(messages, columns=["flag", "message", "metric", "year", "source", "illustrative"])
@@ -966,6 +958,38 @@ def headlines(params_or_report: dict | ReportContent) -> dict:
         out["expected_spend_gbp"] = num(e.get("expected_gbp"))
         out["budget_totals_gbp"] = {str(r.scenario): num(r.total_gbp) for r in report.budget.totals.itertuples()}
     return out
+
+
+EXPORT_FILES = ("metrics.csv", "budget.csv", "tables.xlsx", "headlines.json")
+
+
+def export_report(report: ReportContent, folder: str | Path | None) -> dict | None:
+    """Write the report's tables where the runner asks (``export_dir``), each file atomically:
+    ``metrics.csv``, ``budget.csv`` (the budget's lines), ``tables.xlsx`` (every table, a sheet each)
+    and ``headlines.json`` (for the run's index).  Nothing is written when ``folder`` is None.
+
+    The kernel that presents the report writes them, so its tables are computed once.
+    """
+    if folder is None:
+        return None
+    import json
+
+    from benchmark.report.files import write_atomic, write_text_atomic
+
+    folder = Path(folder)
+    tables = council_tables(report)
+    write_atomic(folder / "metrics.csv", lambda p: tables["metrics"].to_csv(p, index=False))
+    write_atomic(folder / "budget.csv", lambda p: tables["budget_lines"].to_csv(p, index=False))
+    write_atomic(folder / "tables.xlsx", lambda p: _write_workbook(tables, p))
+    summary = headlines(report)
+    write_text_atomic(folder / "headlines.json", json.dumps(summary, indent=1))
+    return summary
+
+
+def _write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> None:
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in tables.items():
+            frame.to_excel(writer, sheet_name=str(name)[:31], index=not isinstance(frame.index, pd.RangeIndex))
 
 
 def section_html(report: ReportContent, key: str) -> str:

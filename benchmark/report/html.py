@@ -23,8 +23,9 @@ h1 { font-size: 2rem; } h2 { font-size: 1.5rem; margin-top: 2.5rem; border-botto
 a { color: #1d70b8; } a:focus { outline: 3px solid #fd0; }
 img { max-width: 100%; height: auto; }
 table { border-collapse: collapse; margin: 1rem 0; font-size: 0.92rem; }
-th, td { border-bottom: 1px solid var(--grey); padding: 0.3rem 0.6rem; text-align: right; vertical-align: top; }
-th:first-child, td:first-child { text-align: left; }
+th, td { border-bottom: 1px solid var(--grey); padding: 0.3rem 0.6rem; text-align: left; vertical-align: top; }
+td.num { text-align: right; white-space: nowrap; }
+.anchor-link { display: none; }
 thead th { border-bottom: 2px solid var(--text); }
 caption { text-align: left; font-weight: bold; padding-bottom: 0.4rem; }
 pre { white-space: pre-wrap; font-size: 0.85rem; background: #f3f2f1; padding: 0.5rem; }
@@ -35,17 +36,26 @@ footer { color: var(--muted); font-size: 0.85rem; margin-top: 3rem; border-top: 
 """
 
 
+#: Cells tagged so are for people working in the notebook (how to re-run it), not for readers.
+NOTEBOOK_ONLY_TAG = "notebook-only"
+_NUMBER_CELL = re.compile(r"<td>(\s*(?:[£$−-]?\s?[\d][\d,]*(?:\.\d+)?\s?(?:%|m|bn|k)?|n/a)\s*)</td>")
+
+
 def exporter():
     from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
 
-    return HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-                        exclude_raw=True, exclude_unknown=True)
+    html_exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                                 exclude_raw=True, exclude_unknown=True, anchor_link_text="")
+    html_exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={NOTEBOOK_ONLY_TAG}), enabled=True)
+    return html_exporter
 
 
 def notebook_body(notebook) -> str:
-    """The cells' outputs and markdown as HTML (no code, no prompts)."""
+    """The cells' outputs and markdown as HTML (no code, no prompts, no notebook-only cells);
+    cells holding just a number are marked so that they align right."""
     body, _ = exporter().from_notebook_node(notebook)
-    return body
+    return _NUMBER_CELL.sub(r'<td class="num">\1</td>', body)
 
 
 def page(body: str, title: str, footer: str = "") -> str:

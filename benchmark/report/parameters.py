@@ -48,6 +48,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("local_dir", (str, type(None)), None, "folder of councils' own files (one sub-folder per ONS code); null = the data folder's 'local'"),
     Parameter("data_dir", (str, type(None)), None, "data folder with a 'raw' folder inside; null = the shipped data"),
     Parameter("shared_dir", (str, type(None)), None, "set by the runner: results shared by every council of a run (computed once)"),
+    Parameter("export_dir", (str, type(None)), None, "set by the runner: folder the report writes its tables to (metrics.csv, budget.csv, tables.xlsx, headlines.json); null = not written"),
 )
 
 BY_NAME = {p.name: p for p in PARAMETERS}

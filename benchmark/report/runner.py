@@ -305,17 +305,13 @@ def run_council(job: CouncilJob) -> CouncilResult:
     try:
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
-        # The tables are computed by this council's process while its kernel runs the notebook (a
-        # helper thread inside the council's own process: the kernel is another process, so the two overlap).
-        tables = _Background(_write_tables, job, partial) if job.with_tables else None
-        try:
-            phase = time.perf_counter()
-            notebook = _execute(job, partial)
-            result.timings_s["execute"] = round(time.perf_counter() - phase, 2)
-        finally:
-            headlines = tables.result() if tables else {}  # always joined: nothing writes into the folder after this
-            if tables:
-                result.timings_s["tables"] = tables.seconds
+        # The kernel writes the report's tables (metrics.csv, budget.csv, tables.xlsx, headlines.json)
+        # into this folder as it presents them (parameter export_dir), so they are computed once.
+        phase = time.perf_counter()
+        parameters = {**job.parameters, "export_dir": str(partial.resolve())} if job.with_tables else job.parameters
+        notebook = _execute(job, partial, parameters)
+        result.timings_s["execute"] = round(time.perf_counter() - phase, 2)
+        headlines = _read_headlines(partial) if job.with_tables else {}
         title = f"Adult social care use of resources: {job.name}"
         from benchmark.report.html import notebook_html
 
@@ -378,34 +374,7 @@ def _read_captured(path: Path, limit: int = 20_000) -> str:
     return "\n".join(lines)[-limit:]
 
 
-class _Background:
-    """``function(*args)`` on a helper thread; :meth:`result` waits and re-raises its exception."""
-
-    def __init__(self, function, *args):
-        import threading
-
-        self._value, self._error, self.seconds = None, None, None
-
-        def target():
-            started = time.perf_counter()
-            try:
-                self._value = function(*args)
-            except BaseException as error:  # noqa: BLE001 - handed to the caller
-                self._error = error
-            finally:
-                self.seconds = round(time.perf_counter() - started, 2)
-
-        self._thread = threading.Thread(target=target, name="council-tables", daemon=True)
-        self._thread.start()
-
-    def result(self):
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._value
-
-
-def _execute(job: CouncilJob, folder: Path):
+def _execute(job: CouncilJob, folder: Path, parameters: dict):
     import warnings
 
     import papermill
@@ -416,7 +385,7 @@ def _execute(job: CouncilJob, folder: Path):
 
     def execute(temporary: Path) -> None:
         papermill.execute_notebook(
-            job.notebook, str(temporary), parameters=job.parameters, kernel_name=job.kernel_name, language="python",
+            job.notebook, str(temporary), parameters=parameters, kernel_name=job.kernel_name, language="python",
             cwd=job.cwd, execution_timeout=job.cell_timeout_s, start_timeout=START_TIMEOUT_S,
             progress_bar=False, log_output=False, request_save_on_cell_execute=False, report_mode=True,
         )
@@ -427,26 +396,16 @@ def _execute(job: CouncilJob, folder: Path):
     return nbformat.read(target, as_version=4)
 
 
-def _write_tables(job: CouncilJob, folder: Path) -> dict:
-    """metrics.csv, budget.csv (the budget's lines) and tables.xlsx (every table of the report) from
-    ``benchmark.report.content``; the headline figures for the index."""
-    from benchmark.report import content
+def _read_headlines(folder: Path) -> dict:
+    """The headline figures the kernel exported; every exported table must be there."""
+    import json
 
-    report = content.ReportContent.build(job.parameters)
-    tables = content.council_tables(report)
-    write_atomic(folder / "metrics.csv", lambda p: tables["metrics"].to_csv(p, index=False))
-    write_atomic(folder / "budget.csv", lambda p: tables["budget_lines"].to_csv(p, index=False))
-    write_atomic(folder / "tables.xlsx", lambda p: _write_workbook(tables, p))
-    return content.headlines(report)
+    from benchmark.report.content import EXPORT_FILES
 
-
-def _write_workbook(tables: dict, path: Path) -> None:
-    import pandas as pd
-
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in tables.items():
-            sheet = str(name)[:31]
-            frame.to_excel(writer, sheet_name=sheet, index=not isinstance(frame.index, pd.RangeIndex))
+    missing = [name for name in EXPORT_FILES if not (folder / name).is_file()]
+    if missing:
+        raise RuntimeError(f"the notebook did not export {', '.join(missing)} (its last cell calls content.export_report)")
+    return json.loads((folder / "headlines.json").read_text(encoding="utf-8"))
 
 
 def _swap_into_place(partial: Path, final: Path) -> None:
