@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -46,7 +46,7 @@ def main() -> None:
     def n_refits():
         for i in range(len(y)):
             keep = np.arange(len(y)) != i
-            sm.OLS(y[keep], X[keep]).fit(cov_type="HC3").predict(X[i:i + 1])
+            OLS(y[keep], X[keep]).fit(cov_type="HC3").predict(X[i:i + 1])
 
     def fits_only():
         for frame, features in prepared.values():

@@ -31,10 +31,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats as scipy_stats
+from statsmodels.regression.linear_model import OLS
 from statsmodels.stats.diagnostic import het_breuschpagan
 from statsmodels.stats.stattools import jarque_bera
+from statsmodels.tools.tools import add_constant
 
 from benchmark.comparators import feature_table
 from benchmark.data.tidy import financial_year_start
@@ -107,7 +108,7 @@ def design_matrix(features: pd.DataFrame, spec_features: list[dict]) -> pd.DataF
     for feature in spec_features:
         x = features[feature["id"]].astype(float)
         columns[feature["id"] if feature["transform"] == "none" else f"log_{feature['id']}"] = np.log(x) if feature["transform"] == "log" else x
-    return sm.add_constant(pd.DataFrame(columns, index=features.index), has_constant="add")
+    return add_constant(pd.DataFrame(columns, index=features.index), has_constant="add")
 
 
 def leave_one_out(X: np.ndarray, y: np.ndarray, alpha: float = 1 - INTERVAL) -> pd.DataFrame:
@@ -150,8 +151,8 @@ def fit_model(frame: pd.DataFrame, spec_features: list[dict]) -> tuple[dict, pd.
     n, p = X.shape
     if n <= p + 2:
         raise UserError(f"too few councils with data ({n}) to fit {p - 1} indicators")
-    fit = sm.OLS(y, X).fit(cov_type="HC3")
-    influence = sm.OLS(y, X).fit().get_influence()
+    fit = OLS(y, X).fit(cov_type="HC3")
+    influence = OLS(y, X).fit().get_influence()
     loo = leave_one_out(X.to_numpy(), y)
     loo.index = frame.index
 

@@ -37,7 +37,7 @@ from benchmark.errors import UserError
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: tidy tables reloaded from the processed cache, not pickled
 INDEX = "index.json"
 
 
@@ -191,8 +191,14 @@ def prepare_shared(parameter_sets: list[dict], out_dir: Path) -> Path:
                 shared._add_group(gkey, councils)
             shared.seconds = time.perf_counter() - started
             name = f"group-{number}.pkl"
-            with open(staging / name, "wb") as handle:
-                pickle.dump(shared, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            # The tidy tables themselves are not pickled: each kernel reloads them from the processed
+            # cache (Parquet, a fraction of a second); only what was derived from them travels here.
+            derived, shared.tables = tables.derived, None
+            try:
+                with open(staging / name, "wb") as handle:
+                    pickle.dump((shared, derived), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            finally:
+                shared.tables = tables
             index["groups"].append({"file": name, "key": list(key), "comparator_settings": [list(g) for g in by_group]})
         (staging / INDEX).write_text(json.dumps(index, indent=1))
         old = out_dir.with_name(f".{out_dir.name}-old-{os.getpid()}")
@@ -232,5 +238,10 @@ def load_shared(shared_dir: Path | str, params: dict | None = None) -> Shared:
             raise UserError(f"{shared_dir}: no shared results for data folder {key[0]}, local folder {key[1]}, "
                             f"high_cost_threshold_gbp {key[2]:g}, review_months {key[3]}")
         entry = matches[0]
+    from benchmark.data.store import load_tables
+
     with open(shared_dir / entry["file"], "rb") as handle:
-        return pickle.load(handle)
+        shared, derived = pickle.load(handle)
+    shared.tables = load_tables(entry["key"][0])
+    shared.tables.derived.update(derived)
+    return shared
