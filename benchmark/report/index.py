@@ -55,7 +55,7 @@ def headline_cells(headlines: dict) -> dict[str, str]:
         "flags red / amber / green": f"{headlines.get('red_flags', 0)} / {headlines.get('amber_flags', 0)} / {headlines.get('green_flags', 0)}",
         "needs index 65+": number(headlines.get("needs_index_65plus")),
         "expected spend (needs model)": money(headlines.get("expected_spend_gbp")) + (f" ({headlines['budget_year']})" if headlines.get("budget_year") else ""),
-        "illustrative data": "yes" if headlines.get("illustrative") else "no",
+        "illustrative data": "ILLUSTRATIVE (some figures rest on example data)" if headlines.get("illustrative") else "none",
     }
 
 
