@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import concurrent.futures as futures
 import datetime as dt
-import hashlib
 import logging
 import multiprocessing
 import os
@@ -38,6 +37,7 @@ import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from benchmark.data.sources import sha256_of
 from benchmark.errors import UserError
 from benchmark.report.files import write_atomic, write_text_atomic
 from benchmark.report.parameters import check_parameters, read_parameter_file
@@ -89,14 +89,6 @@ class CouncilResult:
 # ----------------------------------------------------------------------------------------------
 # before any kernel starts
 # ----------------------------------------------------------------------------------------------
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 def _resolve_path(value: str) -> Path:
     """A folder named in a parameter file: absolute, or relative to the repository root (the kernels' working directory)."""
@@ -201,7 +193,7 @@ def plan(councils: list[str], *, all_councils: bool = False, params_files: list[
             if year is not None:
                 values["year"] = year
             checked = check_values(values, str(path), registry, data)
-            sets.append((checked, str(path), _sha256(path)))
+            sets.append((checked, str(path), sha256_of(path)))
     else:
         if all_councils:
             codes = list(registry.table["ons_code"])
@@ -210,7 +202,7 @@ def plan(councils: list[str], *, all_councils: bool = False, params_files: list[
         for code in dict.fromkeys(codes):
             path = council_parameter_file(code, parameters_dir)
             if path.is_file():
-                values, source, digest = read_parameter_file(path), str(path), _sha256(path)
+                values, source, digest = read_parameter_file(path), str(path), sha256_of(path)
                 if values["council"] != code and registry.find(values["council"]).ons_code != code:
                     raise UserError(f"{path}: council is {values['council']!r}, but the file is named for {code}")
             else:
@@ -319,7 +311,7 @@ def run_council(job: CouncilJob) -> CouncilResult:
         write_text_atomic(partial / "report.html", notebook_html(notebook, title, footer=f"{job.name} ({job.code}); generated {started}"))
         result.timings_s["html"] = round(time.perf_counter() - phase, 2)
         result.headlines = headlines
-        result.files = {p.name: _sha256(p) for p in sorted(partial.iterdir()) if p.is_file()}
+        result.files = {p.name: sha256_of(p) for p in sorted(partial.iterdir()) if p.is_file()}
         _swap_into_place(partial, final)
         error_log.unlink(missing_ok=True)
         result.status = "succeeded"
@@ -502,7 +494,7 @@ def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Pat
     summary = RunSummary(out_dir, ordered, out_dir / "run_manifest.json", out_dir / "index.html")
     write_manifest(summary.manifest, {
         "started": started, "finished": finished, "duration_s": round(time.perf_counter() - clock, 2),
-        "kernel": kernel, "notebook": {"path": str(notebook), "sha256": _sha256(notebook)}, "jobs": workers,
+        "kernel": kernel, "notebook": {"path": str(notebook), "sha256": sha256_of(notebook)}, "jobs": workers,
         "cell_timeout_s": cell_timeout_s, "shared_dir": shared_dir, "inputs": provenance,
         "parameter_files": {source: digest for _, source, digest in parameter_sets if digest},
     }, [asdict(r) for r in ordered])
