@@ -180,3 +180,17 @@ def test_staffing_at_the_comparator_ratio_replaces_the_asc_fr_line():
     assert staff["volume"] == pytest.approx(28.6) and staff["volume_unit"] == "FTE"
     assert staff["unit_cost_gbp"] == pytest.approx(46_818)
     assert staff["amount_gbp"] == pytest.approx(1_338_994.8)
+
+
+def test_budget_command_uses_the_councils_parameter_file():
+    import json
+
+    from test_store_and_cli import run_cli
+
+    result = run_cli("budget", "E06000045", "--params", "parameters/E06000045.yml", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    scenarios = {s["scenario"]: s for s in json.loads(result.stdout)["scenarios"]}
+    assert set(scenarios) == {"current_pattern", "comparator_median", "needs_model", "fee_schedule"}  # as the file lists them
+    residential = next(line for line in scenarios["current_pattern"]["lines"] if line["service_line"] == "residential_65plus")
+    # Southampton's own 2016-17 weekly cost, £542.69 (docs/ascfr-keys.md), at the file's 3.5% a year for 3 years
+    assert residential["unit_cost_gbp"] == pytest.approx(542.69 * 1.035 ** 3, abs=0.01)

@@ -52,28 +52,21 @@ def add_arguments_budget(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("council", metavar="COUNCIL", help="ONS code, CASSR code or name")
     parser.add_argument("--year", metavar="YYYY-YY", help="budget year (default 2019-20)")
     parser.add_argument("--scenario", metavar="NAME", help="show one scenario (default: all side by side)")
-    parser.add_argument("--group", choices=["nn", "statistical", "region", "type", "england"], default="nn", help="comparator group (default nn)")
-    parser.add_argument("--params", metavar="FILE.yml", help="parameter file whose 'budget' mapping sets the assumptions")
+    parser.add_argument("--group", choices=["nn", "statistical", "region", "type", "england"], default=None,
+                        help="comparator group (default: the parameter file's comparator_method, else nn)")
+    parser.add_argument("--params", metavar="FILE.yml", help="the council's parameter file (parameters/<ONS code>.yml): budget year, inflation, scenarios")
     parser.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format (default table)")
 
 
-def _budget_params(args: argparse.Namespace):
-    from benchmark.budget.base_budget import params_from_mapping
-    from benchmark.errors import UserError
+def _budget_settings(args: argparse.Namespace) -> tuple:
+    """(BudgetParams, comparator method, custom comparators) from the council's parameter file
+    (``--params``, read as strictly as the report runner reads it) and the command's options."""
+    from benchmark.report.parameters import DEFAULTS, budget_params, read_parameter_file
 
-    values = {}
-    if args.params:
-        import yaml
-
-        try:
-            with open(args.params, encoding="utf-8") as handle:
-                document = yaml.safe_load(handle) or {}
-        except (OSError, yaml.YAMLError) as error:
-            raise UserError(f"{args.params}: cannot read parameter file ({str(error).splitlines()[0]})") from None
-        values = dict(document.get("budget") or {})
+    values = read_parameter_file(args.params) if args.params else dict(DEFAULTS)
     if args.year:
         values["budget_year"] = args.year
-    return params_from_mapping(values)
+    return budget_params(values), args.group or values["comparator_method"], values["custom_comparators"]
 
 
 def budget_json(budget, scenario: str) -> dict:
@@ -101,7 +94,9 @@ def cmd_budget(args: argparse.Namespace, tables) -> int:
     from benchmark.budget.base_budget import council_budget
     from benchmark.errors import UserError
 
-    budget = council_budget(tables, args.council, _budget_params(args), group=args.group)
+    params, group, custom = _budget_settings(args)
+    comparators = [tables.registry.find(c).ons_code for c in custom] if group == "custom" else None
+    budget = council_budget(tables, args.council, params, group=group, comparators=comparators)
     names = list(budget.totals["scenario"])
     if args.scenario and args.scenario not in names:
         raise UserError(f"unknown scenario '{args.scenario}' (this budget has: {', '.join(names)})")
@@ -115,7 +110,7 @@ def cmd_budget(args: argparse.Namespace, tables) -> int:
         lines.to_csv(sys.stdout, index=False)
         return 0
     name = tables.registry.council(budget.council).name
-    print(f"# Base budget {budget.budget_year} for {name} ({budget.council}), built from {budget.base_year}; comparators: {len(budget.comparators)} councils ({args.group})")
+    print(f"# Base budget {budget.budget_year} for {name} ({budget.council}), built from {budget.base_year}; comparators: {len(budget.comparators)} councils ({group})")
     order = list(dict.fromkeys(lines["service_line"]))
     labels = lines.drop_duplicates("service_line").set_index("service_line")["label"]
     wide = lines.pivot(index="service_line", columns="scenario", values="amount_gbp").reindex(order)[chosen]

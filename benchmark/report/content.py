@@ -29,7 +29,7 @@ import pandas as pd
 
 from benchmark.errors import UserError
 from benchmark.report import charts
-from benchmark.report.parameters import PARAMETERS, check_parameters
+from benchmark.report.parameters import PARAMETERS, budget_params, check_parameters
 
 SECTIONS = ("summary", "context", "spend", "workforce", "bcf", "fees", "packages", "budget", "sources", "glossary")
 SECTION_NAMES = {
@@ -864,16 +864,6 @@ def glossary() -> pd.DataFrame:
 # ----------------------------------------------------------------------------------------------
 # the budget from shared inputs (same result as benchmark.budget.base_budget.council_budget)
 # ----------------------------------------------------------------------------------------------
-
-def budget_params(params: dict):
-    from benchmark.budget.base_budget import params_from_mapping
-
-    values = {key: params[key] for key in ("budget_year", "fee_inflation_pct", "pay_inflation_pct", "demographic_growth_pct", "cost_per_fte_gbp")}
-    values = {k: (float(v) if isinstance(v, int) and k != "budget_year" else v) for k, v in values.items()}
-    if params.get("budget_scenarios"):
-        values["scenarios"] = list(params["budget_scenarios"])
-    return params_from_mapping(values)
-
 
 def report_budget(report: ReportContent):
     """:func:`benchmark.budget.base_budget.council_budget` with the report's comparator group (incl. a

@@ -90,6 +90,23 @@ def read_parameter_file(path: Path) -> dict:
     return check_parameters(document, str(path))
 
 
+BUDGET_KEYS = ("budget_year", "fee_inflation_pct", "pay_inflation_pct", "demographic_growth_pct", "cost_per_fte_gbp")
+
+
+def budget_params(values: dict):
+    """The base budget's assumptions (``BudgetParams``) from a full parameter set, checked.
+
+    The report, the runner's checks and ``python -m benchmark budget --params`` all read them here.
+    """
+    from benchmark.budget.base_budget import params_from_mapping
+
+    mapping = {key: float(values[key]) if isinstance(values[key], int) and key != "budget_year" else values[key]
+               for key in BUDGET_KEYS}
+    if values.get("budget_scenarios"):
+        mapping["scenarios"] = list(values["budget_scenarios"])
+    return params_from_mapping(mapping)
+
+
 def readme_table() -> str:
     """The markdown table of every key, for parameters/README.md."""
     lines = ["| key | type | allowed values | default | meaning |", "|---|---|---|---|---|"]

@@ -40,7 +40,7 @@ from pathlib import Path
 from benchmark.data.sources import sha256_of
 from benchmark.errors import UserError
 from benchmark.report.files import write_atomic, write_text_atomic
-from benchmark.report.parameters import check_parameters, read_parameter_file
+from benchmark.report.parameters import budget_params, check_parameters, read_parameter_file
 
 log = logging.getLogger(__name__)
 
@@ -155,16 +155,6 @@ def check_values(values: dict, source: str, registry, data: str | None = None) -
             raise UserError(f"{source}: local_dir {values['local_dir']}: folder not found")
         values["local_dir"] = str(local.resolve())
     return values
-
-
-def budget_params(values: dict):
-    """The budget assumptions of a full parameter set, checked (``BudgetParams``)."""
-    from benchmark.budget.base_budget import params_from_mapping
-
-    mapping = {key: values[key] for key in ("budget_year", "fee_inflation_pct", "pay_inflation_pct", "demographic_growth_pct", "cost_per_fte_gbp")}
-    if values["budget_scenarios"]:
-        mapping["scenarios"] = values["budget_scenarios"]
-    return params_from_mapping(mapping)
 
 
 def council_parameter_file(code: str, parameters_dir: Path = PARAMETERS_DIR) -> Path:
