@@ -197,22 +197,22 @@ def _duplicates(frame: pd.DataFrame, keys: list[str], path: Path, log: ProblemLo
 # file readers
 # ---------------------------------------------------------------------------------------------
 
-def read_workforce(path: Path | str) -> pd.DataFrame:
+def _read_keyed(path: Path | str, schema: tuple[Column, ...], keys: list[str], what: str) -> pd.DataFrame:
+    """A file of ``schema`` whose rows are unique on ``keys`` (``what`` names the key in the error)."""
     path = Path(path)
-    frame = read_table(path, WORKFORCE)
+    frame = read_table(path, schema)
     log = ProblemLog()
-    _duplicates(frame, ["as_at_date", "role"], path, log, "role for this as_at_date")
+    _duplicates(frame, keys, path, log, what)
     log.raise_if_any()
     return frame
+
+
+def read_workforce(path: Path | str) -> pd.DataFrame:
+    return _read_keyed(path, WORKFORCE, ["as_at_date", "role"], "role for this as_at_date")
 
 
 def read_national_workforce(path: Path | str) -> pd.DataFrame:
-    path = Path(path)
-    frame = read_table(path, NATIONAL_WORKFORCE)
-    log = ProblemLog()
-    _duplicates(frame, ["council", "year", "role_group"], path, log, "council, year and role_group")
-    log.raise_if_any()
-    return frame
+    return _read_keyed(path, NATIONAL_WORKFORCE, ["council", "year", "role_group"], "council, year and role_group")
 
 
 def read_bcf_plan(path: Path | str) -> pd.DataFrame:
@@ -238,21 +238,11 @@ def read_bcf_plan(path: Path | str) -> pd.DataFrame:
 
 
 def read_national_bcf(path: Path | str) -> pd.DataFrame:
-    path = Path(path)
-    frame = read_table(path, NATIONAL_BCF)
-    log = ProblemLog()
-    _duplicates(frame, ["council", "financial_year"], path, log, "council and financial_year")
-    log.raise_if_any()
-    return frame
+    return _read_keyed(path, NATIONAL_BCF, ["council", "financial_year"], "council and financial_year")
 
 
 def read_fee_bands(path: Path | str) -> pd.DataFrame:
-    path = Path(path)
-    frame = read_table(path, FEE_BANDS)
-    log = ProblemLog()
-    _duplicates(frame, ["band"], path, log, "band")
-    log.raise_if_any()
-    return frame
+    return _read_keyed(path, FEE_BANDS, ["band"], "band")
 
 
 def read_placements(path: Path | str, bands: pd.DataFrame, bands_path: Path | str) -> pd.DataFrame:
