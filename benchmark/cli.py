@@ -167,7 +167,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     sets = plan(args.council, all_councils=args.all, params_files=args.params, year=args.year, data=args.data)
     summary = run_reports(sets, Path(args.out), jobs=args.jobs, notebook=Path(args.notebook or DEFAULT_NOTEBOOK),
-                          shared=not args.notebook_only, with_tables=not args.notebook_only, cell_timeout_s=args.timeout)
+                          shared=not args.notebook_only, with_tables=not args.notebook_only, cell_timeout_s=args.timeout,
+                          fresh_kernels=args.fresh_kernels)
     for result in summary.results:
         if result.status == "succeeded":
             print(f"Report: {summary.out_dir / result.code / 'report.html'}  ({result.name}, {result.code}, {result.duration_s:.1f} s)")
@@ -268,6 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--year", metavar="YYYY-YY", help="financial year of the metrics (overrides 'year' in every parameter file)")
     report.add_argument("--timeout", metavar="SECONDS", type=int, default=600, help="time limit for each notebook cell (default 600)")
     report.add_argument("--notebook", metavar="FILE", default=None, help="report notebook (default notebooks/council_report.ipynb)")
+    report.add_argument("--fresh-kernels", action="store_true",
+                        help="start a new kernel for every council (default: one kernel per worker process, reset between councils)")
     report.add_argument("--notebook-only", action="store_true",
                         help="execute and convert the notebook only: no shared step, no metrics.csv/budget.csv/tables.xlsx (for testing with a stand-in notebook)")
     _add_data_option(report)

@@ -28,7 +28,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats as scipy_stats
 
 from benchmark.data.tidy import financial_year_start, mid_year_for
 from benchmark.errors import UserError
@@ -127,6 +126,8 @@ def scale_features(features: pd.DataFrame, config: dict | None = None) -> pd.Dat
                 raise UserError(f"feature '{feature['id']}' has values <= 0 and cannot be log-transformed")
             x = np.log(x)
         elif feature["transform"] == "yeo-johnson":
+            from scipy import stats as scipy_stats  # here, not at the top: a report kernel never builds groups
+
             x = scipy_stats.yeojohnson(x)[0]
         span = x.max() - x.min()
         scaled = (x - x.min()) / span if span > 0 else np.zeros_like(x)

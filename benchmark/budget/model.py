@@ -31,11 +31,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats as scipy_stats
-from statsmodels.regression.linear_model import OLS
-from statsmodels.stats.diagnostic import het_breuschpagan
-from statsmodels.stats.stattools import jarque_bera
-from statsmodels.tools.tools import add_constant
 
 from benchmark.comparators import feature_table
 from benchmark.data.tidy import financial_year_start
@@ -104,6 +99,8 @@ def model_inputs(tables, age: str, year: str, spec: str, config: dict | None = N
 
 def design_matrix(features: pd.DataFrame, spec_features: list[dict]) -> pd.DataFrame:
     """Transformed indicators with a constant, columns named after the feature ids."""
+    from statsmodels.tools.tools import add_constant
+
     columns = {}
     for feature in spec_features:
         x = features[feature["id"]].astype(float)
@@ -113,6 +110,8 @@ def design_matrix(features: pd.DataFrame, spec_features: list[dict]) -> pd.DataF
 
 def leave_one_out(X: np.ndarray, y: np.ndarray, alpha: float = 1 - INTERVAL) -> pd.DataFrame:
     """Exact leave-one-out predictions, smearing factors and prediction intervals (module docstring)."""
+    from scipy import stats as scipy_stats
+
     n, p = X.shape
     xtx_inv = np.linalg.pinv(X.T @ X)
     hat = X @ xtx_inv @ X.T
@@ -146,6 +145,12 @@ def fit_model(frame: pd.DataFrame, spec_features: list[dict]) -> tuple[dict, pd.
     ``frame`` holds ``actual_per_head_gbp`` and ``population`` and one column per feature id.
     Returns the fit summary, the coefficient table and one row per council (module docstring).
     """
+    # statsmodels and scipy are imported here, not with the module: a report kernel reads fitted
+    # models from the run's shared results and should not pay for importing them (about 1 s).
+    from statsmodels.regression.linear_model import OLS
+    from statsmodels.stats.diagnostic import het_breuschpagan
+    from statsmodels.stats.stattools import jarque_bera
+
     X = design_matrix(frame, spec_features)
     y = np.log(frame["actual_per_head_gbp"].to_numpy(dtype=float))
     n, p = X.shape

@@ -28,7 +28,7 @@ def write_manifest(path: Path, run: dict, councils: list[dict]) -> Path:
         "toolkit_version": __version__,
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "packages": {p: _version(p) for p in ("papermill", "nbconvert", "nbformat", "ipykernel", "jupyter_client", "pandas", "matplotlib")},
+        "packages": {p: _version(p) for p in ("papermill", "nbformat", "markdown-it-py", "ipykernel", "jupyter_client", "pandas", "matplotlib")},
         **run,
         "councils_run": len(councils),
         "succeeded": sum(c["status"] == "succeeded" for c in councils),

@@ -39,10 +39,19 @@ from pathlib import Path
 
 from benchmark.data.sources import sha256_of
 from benchmark.errors import UserError
+from benchmark.report.kernel import RECYCLE_AFTER
 from benchmark.report.files import write_atomic, write_text_atomic
 from benchmark.report.parameters import budget_params, check_parameters, read_parameter_file
 
 log = logging.getLogger(__name__)
+
+# jsonschema (imported by nbformat, which papermill and nbconvert import) imports rfc3987_syntax when it
+# is installed, only to check the "iri" string formats; that import compiles about 35 Earley grammars
+# and costs 1.5-2 s in every process (python-jsonschema/jsonschema#1428).  Notebook schemas use no
+# such format, so this module's processes (the runner and its workers; not the kernels, not
+# JupyterLab) mark it unavailable and jsonschema goes without those two checks.
+if "jsonschema" not in sys.modules:
+    sys.modules.setdefault("rfc3987_syntax", None)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_NOTEBOOK = ROOT / "notebooks" / "council_report.ipynb"
@@ -67,6 +76,7 @@ class CouncilJob:
     cell_timeout_s: int
     cwd: str
     with_tables: bool
+    warm_kernel: bool = False  # run in the worker's kept kernel (benchmark.report.kernel), not a new one
 
 
 @dataclass
@@ -283,7 +293,10 @@ def run_council(job: CouncilJob) -> CouncilResult:
     error_log = out_dir / f"{job.code}.error.log"
     result = CouncilResult(job.code, job.name, "failed", started, "", 0.0, job.parameters, job.parameter_source)
     stderr_path = out_dir / f".{job.code}.stderr-{os.getpid()}"
-    saved_stderr = _capture_stderr(stderr_path)  # the kernel's own warnings go with this council, not the terminal
+    saved_stderr = _capture_stderr(stderr_path)  # the worker's (and a new kernel's) warnings go with this council
+    from benchmark.report import kernel as warm
+
+    kernel_log_offset = warm.stderr_offset() if job.warm_kernel else 0
     try:
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
@@ -309,6 +322,10 @@ def run_council(job: CouncilJob) -> CouncilResult:
         result.error = _failure_message(error)
         text = f"{job.name} ({job.code}) failed at {_now()}\n{result.error}\n\n{traceback.format_exc()}"
         captured = _read_captured(stderr_path)
+        if job.warm_kernel:
+            warm.mark_failed()  # the next council gets a new kernel, whatever state this one is in
+            kernel_log = warm.stderr_log()
+            captured = "\n".join(filter(None, [captured, kernel_log and _read_captured(kernel_log, offset=kernel_log_offset)]))
         if captured:
             text += f"\nstandard error of the worker and kernel:\n{captured}"
         try:
@@ -347,9 +364,11 @@ def _restore_stderr(saved: int | None) -> None:
         os.close(saved)
 
 
-def _read_captured(path: Path, limit: int = 20_000) -> str:
+def _read_captured(path: Path, limit: int = 20_000, offset: int = 0) -> str:
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        with open(path, "rb") as handle:
+            handle.seek(offset)
+            text = handle.read().decode("utf-8", errors="replace")
     except OSError:
         return ""
     lines = [line for line in text.splitlines() if "Kernel is running over TCP without encryption" not in line]
@@ -361,6 +380,8 @@ def _execute(job: CouncilJob, folder: Path, parameters: dict):
 
     import papermill
 
+    from benchmark.report import kernel as warm
+
     warnings.filterwarnings("ignore", message=r"The specified file .* does not end in one of")  # report.ipynb.tmp-<pid>
 
     target = folder / "report.ipynb"
@@ -370,6 +391,7 @@ def _execute(job: CouncilJob, folder: Path, parameters: dict):
             job.notebook, str(temporary), parameters=parameters, kernel_name=job.kernel_name, language="python",
             cwd=job.cwd, execution_timeout=job.cell_timeout_s, start_timeout=START_TIMEOUT_S,
             progress_bar=False, log_output=False, request_save_on_cell_execute=False, report_mode=True,
+            engine_name=warm.ENGINE_NAME if job.warm_kernel else None,
         )
 
     write_atomic(target, execute)
@@ -416,8 +438,14 @@ class RunSummary:
 
 def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Path, *, jobs: int | None = None,
                 notebook: Path = DEFAULT_NOTEBOOK, shared: bool = True, with_tables: bool = True,
-                cell_timeout_s: int = CELL_TIMEOUT_S, kernel_name: str = KERNEL_NAME, progress: bool | None = None) -> RunSummary:
-    """Run every council (already checked by :func:`plan`); a failure is recorded and the rest go on."""
+                cell_timeout_s: int = CELL_TIMEOUT_S, kernel_name: str = KERNEL_NAME, progress: bool | None = None,
+                fresh_kernels: bool = False) -> RunSummary:
+    """Run every council (already checked by :func:`plan`); a failure is recorded and the rest go on.
+
+    Each worker process keeps one kernel for its councils (:mod:`benchmark.report.kernel`), started
+    as the pool starts, so kernel start-up and imports overlap the shared step and are paid once
+    per worker; ``fresh_kernels`` starts a new kernel for every council instead.
+    """
     from tqdm import tqdm
 
     from benchmark.data.store import load_tables
@@ -433,30 +461,36 @@ def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Pat
         _require_content()
     kernel = ensure_kernel(kernel_name)
     data_dirs = {values["data_dir"] for values, _, _ in parameter_sets}
-    provenance = {str(d or "shipped"): load_tables(d).provenance for d in data_dirs}
+    tables_by_dir = {d: load_tables(d) for d in data_dirs}
+    provenance = {str(d or "shipped"): tables.provenance for d, tables in tables_by_dir.items()}
     names = {}
-    for d in data_dirs:
-        registry = load_tables(d).registry
-        names.update({values["council"]: registry.council(values["council"]).name for values, _, _ in parameter_sets if values["data_dir"] == d})
+    for d, tables in tables_by_dir.items():
+        names.update({values["council"]: tables.registry.council(values["council"]).name
+                      for values, _, _ in parameter_sets if values["data_dir"] == d})
 
-    shared_dir = None
-    if shared:
-        from benchmark.report.shared import prepare_shared
+    for leftover in [*out_dir.glob(".*.partial-*"), *out_dir.glob(".kernel-*.stderr")]:
+        shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)  # an interrupted earlier run
 
-        shared_dir = str(Path(prepare_shared([values for values, _, _ in parameter_sets], out_dir / ".shared")).resolve())
-    run_jobs = []
-    for values, source, digest in parameter_sets:
-        parameters = {**values, "shared_dir": shared_dir}
-        run_jobs.append(CouncilJob(values["council"], names[values["council"]], parameters, source, digest, str(notebook), str(out_dir),
-                                   kernel_name, cell_timeout_s, str(ROOT), with_tables))
-    for leftover in out_dir.glob(".*.partial-*"):
-        shutil.rmtree(leftover, ignore_errors=True)  # from an interrupted earlier run
-
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(run_jobs)))
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(parameter_sets)))
     results: dict[str, CouncilResult] = {}
     context = multiprocessing.get_context("spawn")
-    log.info("running %d council report(s) with %d process(es), kernel %s", len(run_jobs), workers, kernel_name)
-    with futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    log.info("running %d council report(s) with %d process(es), kernel %s", len(parameter_sets), workers, kernel_name)
+    with futures.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                                     initargs=(kernel_name, str(ROOT), str(out_dir), not fresh_kernels)) as pool:
+        pool.submit(os.getpid)  # start the workers (and their kernels) now, alongside the shared step
+        shared_dir = None
+        if shared:
+            from benchmark.report.shared import prepare_shared
+
+            from benchmark.data.store import resolve_data_dir
+
+            loaded = {resolve_data_dir(d): tables for d, tables in tables_by_dir.items()}
+            shared_dir = str(Path(prepare_shared([values for values, _, _ in parameter_sets], out_dir / ".shared", loaded)).resolve())
+        run_jobs = []
+        for values, source, digest in parameter_sets:
+            parameters = {**values, "shared_dir": shared_dir}
+            run_jobs.append(CouncilJob(values["council"], names[values["council"]], parameters, source, digest, str(notebook),
+                                       str(out_dir), kernel_name, cell_timeout_s, str(ROOT), with_tables, warm_kernel=not fresh_kernels))
         pending = {pool.submit(run_council, job): job for job in run_jobs}
         bar = tqdm(total=len(pending), unit="council", desc="reports", disable=None if progress is None else not progress, file=sys.stderr)
         try:
@@ -479,17 +513,46 @@ def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Pat
             raise
         finally:
             bar.close()
+    for log_file in out_dir.glob(".kernel-*.stderr"):
+        log_file.unlink(missing_ok=True)
     ordered = [results[job.code] for job in run_jobs]
     finished = _now()
     summary = RunSummary(out_dir, ordered, out_dir / "run_manifest.json", out_dir / "index.html")
     write_manifest(summary.manifest, {
         "started": started, "finished": finished, "duration_s": round(time.perf_counter() - clock, 2),
-        "kernel": kernel, "notebook": {"path": str(notebook), "sha256": sha256_of(notebook)}, "jobs": workers,
+        "kernel": {**kernel, "reuse": "a new kernel per council" if fresh_kernels else
+                   f"one kernel per worker process, reset between councils, replaced after a failure or {RECYCLE_AFTER} councils"},
+        "notebook": {"path": str(notebook), "sha256": sha256_of(notebook)}, "jobs": workers,
         "cell_timeout_s": cell_timeout_s, "shared_dir": shared_dir, "inputs": provenance,
         "parameter_files": {source: digest for _, source, digest in parameter_sets if digest},
     }, [asdict(r) for r in ordered])
     write_index(summary.index, ordered, title="Adult social care use-of-resources reports", started=started)
     return summary
+
+
+def _start_worker(kernel_name: str, cwd: str, out_dir: str, warm_kernel: bool) -> None:
+    """Pool initializer: start this worker's kernel, and meanwhile import what running a notebook needs.
+
+    A kernel that fails to start here is started again for the first council, whose failure it
+    then becomes (recorded, the run goes on), rather than breaking the whole pool.
+    """
+    if not warm_kernel:
+        _preload()
+        return
+    from benchmark.report import kernel as warm
+
+    try:
+        warm.start(kernel_name, cwd, Path(out_dir) / f".kernel-{os.getpid()}.stderr", meanwhile=_preload)
+    except Exception as error:  # noqa: BLE001 - see the docstring
+        log.warning("kernel did not start in worker %d: %s", os.getpid(), error)
+
+
+def _preload() -> None:
+    import papermill  # noqa: F401 - imported now, while the kernel process starts, rather than for the first council
+
+    from benchmark.report.html import markdown_html
+
+    markdown_html("")
 
 
 def _require_content() -> None:

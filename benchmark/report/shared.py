@@ -18,6 +18,18 @@ assumptions (``high_cost_threshold_gbp``, ``review_months``):
 
 When ``shared_dir`` is None (the notebook run by hand), :func:`compute_shared` computes the same
 thing for one council directly: slower, same results.
+
+**Kept between runs.**  The part that does not depend on the run's councils (both metric panels and
+the derived results: about 5 s to compute) is also kept in ``<data>/processed/report-cache/``,
+named by a digest of everything it depends on (:func:`base_digest`): the toolkit's own source and
+configuration files, the raw data's fingerprint, every file of the local folder (path, size,
+modification time) and the local-metric settings.  A later run with the same inputs reads it back
+in a fraction of a second; any change to code, data or local files gives a new digest.  The
+folder is disposable (it goes when the processed cache is rebuilt) and holds the newest
+:data:`CACHE_KEEP` entries.
+
+**In a kernel kept for several councils**, :func:`load_shared` keeps the last results it read and
+returns them again while the file is unchanged.
 """
 from __future__ import annotations
 
@@ -39,6 +51,9 @@ log = logging.getLogger(__name__)
 
 FORMAT = 2  # 2: tidy tables reloaded from the processed cache, not pickled
 INDEX = "index.json"
+CACHE_FOLDER = "report-cache"
+CACHE_KEEP = 8
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -134,9 +149,55 @@ def _derive(tables) -> None:
     tables.memo(("income_shares", base_budget.BASE_YEAR), lambda: base_budget.income_shares(tables))
 
 
-def compute_shared(params: dict, councils: list[str] | None = None, tables=None) -> Shared:
+def base_digest(tables, key: tuple) -> str:
+    """A digest of everything the run-independent shared results depend on (module docstring)."""
+    import hashlib
+
+    digest = hashlib.sha256(json.dumps([FORMAT, list(key), tables.provenance["sha256"]], sort_keys=True).encode())
+    for path in sorted([*PACKAGE_ROOT.rglob("*.py"), *PACKAGE_ROOT.rglob("*.toml")]):
+        digest.update(str(path.relative_to(PACKAGE_ROOT)).encode())
+        digest.update(path.read_bytes())
+    local_root = Path(key[1])
+    if local_root.is_dir():
+        for path in sorted(p for p in local_root.rglob("*") if p.is_file()):
+            stat = path.stat()
+            digest.update(f"{path.relative_to(local_root)}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:24]
+
+
+def _cache_path(key: tuple, digest: str) -> Path:
+    return Path(key[0]) / "processed" / CACHE_FOLDER / f"{digest}.pkl"
+
+
+def _read_cached_base(path: Path):
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as error:
+        if path.exists():
+            log.info("shared results cache %s not used: %s", path, error)
+        return None
+
+
+def _write_cached_base(path: Path, base: tuple) -> None:
+    """Atomically, keeping the newest CACHE_KEEP entries; a read-only data folder just goes without."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        with open(temporary, "wb") as handle:
+            pickle.dump(base, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+        entries = sorted(path.parent.glob("*.pkl"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in entries[CACHE_KEEP:]:
+            old.unlink(missing_ok=True)
+    except OSError as error:
+        log.info("shared results not kept for later runs (%s)", error)
+
+
+def compute_shared(params: dict, councils: list[str] | None = None, tables=None, use_cache: bool = True) -> Shared:
     """The shared results for one data key (see :func:`data_key`), with comparator statistics for
-    ``councils`` (ONS codes) under the comparator setting of ``params``."""
+    ``councils`` (ONS codes) under the comparator setting of ``params``.  The run-independent part
+    comes from the cache between runs when its inputs are unchanged (``use_cache``)."""
     from benchmark.data.store import load_tables
     from benchmark.local.panel import local_metric_panel
     from benchmark.metrics.compute import metric_panel
@@ -146,9 +207,17 @@ def compute_shared(params: dict, councils: list[str] | None = None, tables=None)
     tables = tables or load_tables(key[0])
     local_params = _local_params(key)
     local_root = Path(key[1])
-    local_panel = local_metric_panel(tables, local_root, local_params)
-    panel = metric_panel(tables, local_panel)
-    _derive(tables)
+    cache = _cache_path(key, base_digest(tables, key)) if use_cache else None
+    cached = _read_cached_base(cache) if cache else None
+    if cached is not None:
+        local_panel, panel, derived = cached
+        tables.derived.update(derived)
+    else:
+        local_panel = local_metric_panel(tables, local_root, local_params)
+        panel = metric_panel(tables, local_panel)
+        _derive(tables)
+        if cache:
+            _write_cached_base(cache, (local_panel, panel, dict(tables.derived)))
     shared = Shared(tables, local_root, local_params, local_panel, panel, key=key)
     if councils:
         shared._add_group(group_key(params), list(councils))
@@ -156,13 +225,14 @@ def compute_shared(params: dict, councils: list[str] | None = None, tables=None)
     return shared
 
 
-def prepare_shared(parameter_sets: list[dict], out_dir: Path) -> Path:
+def prepare_shared(parameter_sets: list[dict], out_dir: Path, tables_by_dir: dict | None = None) -> Path:
     """Compute what the councils of ``parameter_sets`` share and write it to ``out_dir``; return it.
 
     ``parameter_sets`` are full parameter dicts (``parameters.check_parameters``); ``council`` may
     be an ONS code, CASSR code or name.  The folder is written next to ``out_dir`` and renamed into
     place (an existing ``out_dir`` is replaced).  Pass the returned path as each council's
-    ``shared_dir`` parameter.
+    ``shared_dir`` parameter.  ``tables_by_dir`` (data folder -> loaded tables) saves reloading
+    tables the caller already holds.
     """
     from benchmark.data.store import load_tables
 
@@ -175,7 +245,7 @@ def prepare_shared(parameter_sets: list[dict], out_dir: Path) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     try:
         index = {"format": FORMAT, "groups": []}
-        tables_by_dir: dict[str, object] = {}
+        tables_by_dir = {str(Path(d).resolve()): t for d, t in (tables_by_dir or {}).items()}
         for number, (key, sets) in enumerate(by_data.items()):
             if key[0] not in tables_by_dir:
                 tables_by_dir[key[0]] = load_tables(key[0])
@@ -215,10 +285,14 @@ def prepare_shared(parameter_sets: list[dict], out_dir: Path) -> Path:
     return out_dir
 
 
+_last_loaded: dict[tuple, Shared] = {}
+
+
 def load_shared(shared_dir: Path | str, params: dict | None = None) -> Shared:
     """The shared results written by :func:`prepare_shared`: the group matching ``params``
     (its data folder, local folder and local-metric settings), or the only group when ``params``
-    is None."""
+    is None.  The last one read is kept while its file is unchanged (a kernel kept for several
+    councils reads it once)."""
     shared_dir = Path(shared_dir)
     try:
         index = json.loads((shared_dir / INDEX).read_text())
@@ -240,8 +314,15 @@ def load_shared(shared_dir: Path | str, params: dict | None = None) -> Shared:
         entry = matches[0]
     from benchmark.data.store import load_tables
 
-    with open(shared_dir / entry["file"], "rb") as handle:
+    path = (shared_dir / entry["file"]).resolve()
+    stat = path.stat()
+    identity = (str(path), stat.st_size, stat.st_mtime_ns)
+    if identity in _last_loaded:
+        return _last_loaded[identity]
+    with open(path, "rb") as handle:
         shared, derived = pickle.load(handle)
     shared.tables = load_tables(entry["key"][0])
     shared.tables.derived.update(derived)
+    _last_loaded.clear()
+    _last_loaded[identity] = shared
     return shared

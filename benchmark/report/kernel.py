@@ -1,0 +1,194 @@
+"""One warm notebook kernel per worker process, reused for council after council.
+
+Starting a kernel and importing pandas, matplotlib and the toolkit costs about three seconds, more
+than presenting a council's report once its shared results exist.  Paying it once per council
+would dominate a run of all England, so each worker process of the runner keeps one kernel:
+
+* :func:`start` launches it when the worker starts (while the main process is still preparing the
+  shared results) and runs :data:`WARM_UP` in it: the report's imports.
+* Councils run through papermill as before, with the engine ``asc-warm-kernel``
+  (:class:`WarmKernelEngine`), which hands papermill's notebook client the worker's kernel instead
+  of a new one.  papermill still injects the parameters, records each cell's timing and status and
+  writes the executed notebook.
+* Before each council the kernel is reset (:data:`RESET`): the user namespace, the input/output
+  history and the execution counter are cleared and every figure is closed, so a notebook sees
+  what it would see in a fresh kernel, apart from modules already imported and the shared results
+  already loaded (``benchmark.report.shared.load_shared`` keeps the last one it read).
+* After any failure the kernel is replaced, so a crashed, hung or half-reset kernel never serves the
+  next council; after :data:`RECYCLE_AFTER` councils it is replaced too, so memory does not creep.
+
+A test runs two councils through one kernel and checks the second council's tables equal those of
+a fresh kernel (``tests/test_report_kernel.py``).  ``python -m benchmark report --fresh-kernels``
+starts a new kernel for every council instead.
+"""
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+ENGINE_NAME = "asc-warm-kernel"
+RECYCLE_AFTER = 40
+#: Run once in a new kernel: what the report notebook imports (its first cell then finds them loaded).
+WARM_UP = "import IPython.display\nimport benchmark.report.content\nimport benchmark.report.shared\n"
+#: Run, silently, before every notebook in a kernel that has run one before.
+RESET = (
+    "__import__('matplotlib.pyplot').pyplot.close('all')\n"
+    "get_ipython().reset(new_session=True, aggressive=False)\n"  # namespace, In/Out, counter back to 1
+    "__import__('gc').collect()\n"  # no names of its own: they would outlive the reset
+)
+
+
+@dataclass
+class _Worker:
+    """The kernel this process keeps (module state: one per worker process)."""
+
+    kernel_name: str | None = None
+    cwd: str | None = None
+    stderr_path: Path | None = None
+    manager: object | None = None  # jupyter_client AsyncKernelManager
+    notebooks_run: int = 0
+    needs_reset: bool = False
+
+
+_worker = _Worker()
+
+
+def start(kernel_name: str, cwd: str, stderr_path: Path | None = None, meanwhile: Callable[[], None] | None = None) -> None:
+    """Start this process's kernel in ``cwd`` and import the report's modules in it.
+
+    The kernel's standard error (start-up warnings, crashes of compiled code) goes to
+    ``stderr_path``; its Python-level output reaches the notebook as usual.  ``meanwhile`` runs in
+    this process while the kernel process starts up.
+    """
+    _worker.kernel_name, _worker.cwd, _worker.stderr_path = kernel_name, cwd, stderr_path
+    register_engine()
+    _launch(meanwhile)
+
+
+def stderr_offset() -> int:
+    """Where the kernel's standard error log ends now (read from here after a council fails)."""
+    try:
+        return _worker.stderr_path.stat().st_size if _worker.stderr_path else 0
+    except OSError:
+        return 0
+
+
+def stderr_log() -> Path | None:
+    return _worker.stderr_path
+
+
+def has_kernel() -> bool:
+    return _worker.manager is not None
+
+
+def mark_failed() -> None:
+    """A council failed in this kernel: replace it before the next council."""
+    _shutdown()
+
+
+def _launch(meanwhile: Callable[[], None] | None = None) -> None:
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    manager = AsyncKernelManager(kernel_name=_worker.kernel_name)
+    stderr = open(_worker.stderr_path, "ab") if _worker.stderr_path else None  # noqa: SIM115 - the kernel keeps it
+    try:
+        run_sync(manager.start_kernel)(cwd=_worker.cwd, stderr=stderr)
+    finally:
+        if stderr is not None:
+            stderr.close()  # the kernel holds its own copy of the descriptor
+    _worker.manager, _worker.notebooks_run, _worker.needs_reset = manager, 0, False
+    _run_quietly(WARM_UP, meanwhile=meanwhile)
+
+
+def _run_quietly(code: str, timeout_s: float = 300, meanwhile: Callable[[], None] | None = None) -> None:
+    """Run ``code`` in the kernel without history; raise if it fails."""
+    from jupyter_core.utils import run_sync
+
+    client = _worker.manager.client()
+    client.start_channels()
+    try:
+        if meanwhile is not None:
+            meanwhile()
+        run_sync(client.wait_for_ready)(timeout=timeout_s)
+        reply = run_sync(client.execute_interactive)(code, silent=True, store_history=False, timeout=timeout_s,
+                                                      output_hook=lambda message: None)
+    finally:
+        client.stop_channels()
+    if reply["content"]["status"] != "ok":
+        content = reply["content"]
+        raise RuntimeError(f"kernel set-up failed: {content.get('ename')}: {content.get('evalue')}")
+
+
+def _shutdown() -> None:
+    manager, _worker.manager = _worker.manager, None
+    if manager is None:
+        return
+    from jupyter_core.utils import run_sync
+
+    try:
+        run_sync(manager.shutdown_kernel)(now=True)
+    except Exception as error:  # noqa: BLE001 - a kernel that is already gone is what we want
+        log.debug("kernel shutdown: %s", error)
+
+
+atexit.register(_shutdown)
+
+
+def _ready_manager():
+    """The kernel for the next notebook: started, recycled or reset as needed."""
+    from jupyter_core.utils import run_sync
+
+    if _worker.manager is not None and not run_sync(_worker.manager.is_alive)():
+        _worker.manager = None
+    if _worker.manager is not None and _worker.notebooks_run >= RECYCLE_AFTER:
+        _shutdown()
+    if _worker.manager is None:
+        _launch()
+    elif _worker.needs_reset:
+        _run_quietly(RESET)
+    _worker.needs_reset = True
+    _worker.notebooks_run += 1
+    return _worker.manager
+
+
+def register_engine() -> None:
+    """Register :data:`ENGINE_NAME` with papermill (imported here, so that importing this module is cheap)."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class WarmKernelEngine(NBClientEngine):
+        """papermill's nbclient engine, run in the worker's kernel instead of a new one each time."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+                                     start_timeout=60, execution_timeout=None, **kwargs):
+            if _worker.kernel_name is None:
+                raise RuntimeError(f"engine {ENGINE_NAME}: no kernel started in this process (call benchmark.report.kernel.start)")
+            if kernel_name != _worker.kernel_name:
+                raise RuntimeError(f"engine {ENGINE_NAME}: this process's kernel is {_worker.kernel_name}, not {kernel_name}")
+            for name in ("input_path", "timeout", "startup_timeout"):
+                kwargs.pop(name, None)
+            manager = _ready_manager()
+            client = PapermillNotebookClient(
+                nb_man, km=manager, kernel_name=kernel_name, timeout=execution_timeout, startup_timeout=start_timeout,
+                log=log, log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file, **kwargs,
+            )
+            try:
+                return client.execute()
+            finally:
+                if client.kc is not None:
+                    client.kc.stop_channels()  # the client is ours to close; the kernel stays (km was given)
+
+    papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
+
+
+def describe() -> dict:
+    """For the run manifest."""
+    return {"engine": ENGINE_NAME, "recycle_after": RECYCLE_AFTER, "pid": os.getpid()}

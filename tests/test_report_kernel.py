@@ -1,0 +1,86 @@
+"""One kernel per worker process (benchmark.report.kernel): councils run one after another in it
+see a clean namespace, a failure gets the next council a new kernel, and a council's report made
+after another council's in the same kernel equals its report made alone."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from conftest import FIXTURES
+from test_report_runner import REAL_NOTEBOOK, leftovers, run_cli, stand_in
+
+ISOLATION = FIXTURES / "report" / "isolation_check.ipynb"
+
+
+def kernel_pids(out) -> dict[str, int]:
+    """Council -> the kernel process that ran its notebook (as the isolation stand-in shows it)."""
+    pids = {}
+    for page in out.glob("E*/report.html"):
+        found = re.search(r"in kernel process (\d+)", page.read_text(encoding="utf-8"))
+        pids[page.parent.name] = int(found.group(1))
+    return pids
+
+
+def first_execution_counts(out) -> dict[str, int]:
+    counts = {}
+    for path in out.glob("E*/report.ipynb"):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        counts[path.parent.name] = min(c["execution_count"] for c in cells if c["cell_type"] == "code" and c.get("execution_count"))
+    return counts
+
+
+@pytest.fixture(scope="module")
+def one_worker(tmp_path_factory):
+    """Southampton, Leicester (fails deliberately), Birmingham, Bristol: one worker, run in that order."""
+    out = tmp_path_factory.mktemp("kernel") / "out"
+    result = stand_in("E06000045", "E06000016", "E08000025", "E06000023", "--out", out, "--jobs", "1", notebook=ISOLATION)
+    return out, result
+
+
+def test_councils_share_the_worker_kernel_with_a_clean_namespace(one_worker):
+    out, result = one_worker
+    assert result.returncode == 1 and "1 of 4 report(s) failed: Leicester (E06000016)" in result.stderr
+    pids = kernel_pids(out)
+    assert set(pids) == {"E06000045", "E08000025", "E06000023"}  # no "left from an earlier council" failure
+    assert pids["E08000025"] == pids["E06000023"]  # kept for the councils after the failure's replacement
+    assert first_execution_counts(out) == {"E06000045": 1, "E08000025": 1, "E06000023": 1}
+    assert leftovers(out) == [] and not list(out.glob(".kernel-*"))
+
+
+def test_a_failure_gets_the_next_council_a_new_kernel(one_worker):
+    out, _ = one_worker
+    pids = kernel_pids(out)
+    assert pids["E06000045"] != pids["E08000025"]  # Leicester failed in Southampton's kernel, which was replaced
+    manifest = json.loads((out / "run_manifest.json").read_text())
+    assert manifest["kernel"]["reuse"].startswith("one kernel per worker process")
+    assert "deliberate failure for E06000016" in (out / "E06000016.error.log").read_text()
+
+
+def test_fresh_kernels_option_starts_one_per_council(tmp_path):
+    out = tmp_path / "out"
+    result = stand_in("E06000045", "E08000025", "--out", out, "--jobs", "1", "--fresh-kernels", notebook=ISOLATION)
+    assert result.returncode == 0, result.stderr[-2000:]
+    pids = kernel_pids(out)
+    assert pids["E06000045"] != pids["E08000025"]
+    assert json.loads((out / "run_manifest.json").read_text())["kernel"]["reuse"] == "a new kernel per council"
+
+
+@pytest.mark.slow
+def test_real_report_after_another_council_equals_the_report_alone(tmp_path):
+    """Leicester then Southampton in one kernel; Southampton alone in a new one: the same tables."""
+    if not REAL_NOTEBOOK.is_file():
+        pytest.skip("the report notebook does not exist yet")
+    shared_kernel, alone = tmp_path / "shared_kernel", tmp_path / "alone"
+    result = run_cli("report", "E06000016", "E06000045", "--out", shared_kernel, "--jobs", "1")
+    assert result.returncode == 0, result.stderr[-3000:]
+    result = run_cli("report", "E06000045", "--out", alone, "--jobs", "1", "--fresh-kernels")
+    assert result.returncode == 0, result.stderr[-3000:]
+    for name in ("metrics.csv", "budget.csv", "headlines.json"):
+        assert (shared_kernel / "E06000045" / name).read_bytes() == (alone / "E06000045" / name).read_bytes(), name
+
+    def page(folder):  # the footer carries the time the report was made
+        return re.sub(r"<footer>.*?</footer>", "", (folder / "E06000045" / "report.html").read_text(encoding="utf-8"))
+
+    assert page(shared_kernel) == page(alone)
