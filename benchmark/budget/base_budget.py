@@ -165,35 +165,69 @@ def line_inputs(tables, base_year: str = BASE_YEAR, measure: str = "gross_curren
 
     Sums are strict: a suppressed component makes the line's spend or volume missing.
     """
-    gce = tables.ascfr_expenditure
-    gce = gce[(gce["year"] == base_year) & (gce["measure"] == measure) & (gce["data_type"] == "mandatory")]
-    act = tables.ascfr_activity
-    act = act[(act["year"] == base_year) & (act["data_type"] == "mandatory") & (act["care_type"] == "long_term")]
+    # only the columns the lines select on: taking rows of every column of the wide tidy tables is slow
+    spend_rows = tables.ascfr_expenditure
+    spend_rows = spend_rows.loc[(spend_rows["year"] == base_year) & (spend_rows["measure"] == measure)
+                                & (spend_rows["data_type"] == "mandatory"),
+                                ["council", "care_type", "age_band", "support_setting", "primary_support_reason", "value"]]
+    weeks_rows = tables.ascfr_activity
+    weeks_rows = weeks_rows.loc[(weeks_rows["year"] == base_year) & (weeks_rows["data_type"] == "mandatory")
+                                & (weeks_rows["care_type"] == "long_term"), ["council", "age_band", "support_setting", "value"]]
     bands = tables.population_bands
-    population = bands[bands["year"] == mid_year_for(base_year)].pivot_table(index="council", columns="age_band", values="value", aggfunc="sum")
-    councils = sorted(set(gce["council"]))
+    councils = sorted(set(spend_rows["council"].unique()))
+    population = (bands[bands["year"] == mid_year_for(base_year)]
+                  .pivot_table(index="council", columns="age_band", values="value", aggfunc="sum").reindex(councils))
+    # each row's position in ``councils`` (-1: a council with activity but no spend rows, which is left out)
+    spend_council = pd.Index(councils).get_indexer(spend_rows["council"])
+    weeks_council = pd.Index(councils).get_indexer(weeks_rows["council"])
+    spend_values = spend_rows["value"].to_numpy(dtype="float64", na_value=np.nan)
+    weeks_values = weeks_rows["value"].to_numpy(dtype="float64", na_value=np.nan)
     frames = []
     for line, spec in SERVICE_LINES.iterrows():
-        rows = gce[gce["care_type"] == spec["care_type"]]
+        selected = _one_of(spend_rows["care_type"], (spec["care_type"],))
         if spec["age_band"] != "18+":
-            rows = rows[rows["age_band"] == spec["age_band"]]
+            selected = selected & _one_of(spend_rows["age_band"], (spec["age_band"],))
         if isinstance(spec["settings"], tuple):
-            rows = rows[rows["support_setting"].isin(spec["settings"])]
+            selected = selected & _one_of(spend_rows["support_setting"], spec["settings"])
         if isinstance(spec["reasons"], tuple):
-            rows = rows[rows["primary_support_reason"].isin(spec["reasons"])]
-        spend = rows.groupby("council")["value"].agg(lambda v: v.sum() if v.notna().all() else np.nan).reindex(councils)
-        people = population[spec["age_band"]].reindex(councils)
+            selected = selected & _one_of(spend_rows["primary_support_reason"], spec["reasons"])
+        spend = _strict_sums(spend_council[selected], spend_values[selected], len(councils))
+        people = population[spec["age_band"]].to_numpy()
         if spec["volume_kind"] == "client_weeks":
-            weeks = act[(act["age_band"] == spec["age_band"]) & act["support_setting"].isin(spec["settings"])]
-            volume = weeks.groupby("council")["value"].agg(lambda v: v.sum() if v.notna().all() else np.nan).reindex(councils)
+            selected = _one_of(weeks_rows["age_band"], (spec["age_band"],)) & _one_of(weeks_rows["support_setting"], spec["settings"])
+            volume = _strict_sums(weeks_council[selected], weeks_values[selected], len(councils))
         else:
             volume = people
-        frames.append(pd.DataFrame({"council": councils, "service_line": line, "spend_gbp": spend.to_numpy(),
-                                    "volume": volume.to_numpy(), "population": people.to_numpy()}))
+        frames.append(pd.DataFrame({"council": councils, "service_line": line, "spend_gbp": spend,
+                                    "volume": volume, "population": people}))
     out = pd.concat(frames, ignore_index=True)
     out["unit_cost_gbp"] = out["spend_gbp"] / out["volume"].where(out["volume"] > 0)
     out["rate_per_1000"] = out["volume"] / out["population"] * 1000
     return out
+
+
+def _one_of(column: pd.Series, values: tuple) -> np.ndarray:
+    """Rows of ``column`` equal to one of ``values`` (a missing value matches nothing)."""
+    return column.isin(values).to_numpy(dtype=bool)
+
+
+def _strict_sums(council: np.ndarray, values: np.ndarray, councils: int) -> np.ndarray:
+    """Sum of ``values`` by council position (0 … ``councils`` − 1, -1 = ignored): missing where any
+    component is missing (numpy's sum propagates NaN) or where the council has no rows.
+
+    Each council's values are summed by numpy in their original row order, the same arithmetic as
+    ``Series.sum`` on the group; pandas' groupby ``sum`` uses compensated summation instead, which
+    can change the last digit of a sum.
+    """
+    held = council >= 0
+    council, values = council[held], values[held]
+    order = np.argsort(council, kind="stable")  # stable: keeps each council's rows in their original order
+    council, values = council[order], values[order]
+    starts = np.flatnonzero(np.diff(council)) + 1
+    sums = np.full(councils, np.nan)
+    if len(council):
+        sums[council[np.r_[0, starts]]] = [group.sum() for group in np.split(values, starts)]
+    return sums
 
 
 def income_shares(tables, base_year: str = BASE_YEAR) -> pd.Series:

@@ -29,14 +29,30 @@ class Population65:
     note: str | None  # set when the mid-year estimate for the financial year is not available
 
 
-def population_65_plus(population_bands: pd.DataFrame, council: str, financial_year: str) -> Population65 | None:
-    """ONS mid-year 65+ population for ``financial_year`` (mid-YYYY for YYYY-YY), or the latest year held."""
-    rows = population_bands[(population_bands["council"] == council) & (population_bands["age_band"] == "65+")]
-    rows = rows[rows["value"].notna()]
-    if rows.empty:
+def populations_65_plus(population_bands: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Every council's ONS mid-year 65+ populations held: {council: {mid-year: value}}.
+
+    Built once per panel so each council and year is a dictionary look-up, not a scan of the table.
+    """
+    rows = population_bands[(population_bands["age_band"] == "65+") & population_bands["value"].notna()]
+    by_council: dict[str, dict[str, float]] = {}
+    for council, year, value in zip(rows["council"], rows["year"].astype(str), rows["value"].astype(float), strict=True):
+        by_council.setdefault(council, {})[year] = value
+    return by_council
+
+
+def population_65_plus(population_bands: pd.DataFrame, council: str, financial_year: str, *,
+                       by_council: dict[str, dict[str, float]] | None = None) -> Population65 | None:
+    """ONS mid-year 65+ population for ``financial_year`` (mid-YYYY for YYYY-YY), or the latest year held.
+
+    ``by_council``: :func:`populations_65_plus` of ``population_bands``, when the caller has it already.
+    """
+    if by_council is None:
+        by_council = populations_65_plus(population_bands[population_bands["council"] == council])
+    by_year = by_council.get(council)
+    if not by_year:
         return None
     wanted = financial_year[:4]
-    by_year = dict(zip(rows["year"].astype(str), rows["value"].astype(float), strict=True))
     if wanted in by_year:
         return Population65(by_year[wanted], wanted, None)
     latest = max(by_year)
@@ -280,19 +296,36 @@ def package_distribution(packages: pd.DataFrame, by: str = "primary_support_reas
     """
     counts = pd.crosstab(packages["setting"], packages[by])
     protected = protect_crosstab(counts)
+    cost = packages["weekly_cost_gbp"].to_numpy(dtype="float64", na_value=np.nan)
+    # one row mask per label, combined per cell: filtering the frame for every cell was the slow part
+    every_package = np.ones(len(packages), dtype=bool)
+    in_setting = {setting: every_package if setting == "all" else _equals(packages["setting"], setting) for setting in protected.index}
+    in_group = {key: every_package if key == "all" else _equals(packages[by], key) for key in protected.columns}
     rows = []
-    for setting in protected.index:
-        for key in protected.columns:
-            shown = protected.loc[setting, key]
-            sel = packages
-            if setting != "all":
-                sel = sel[sel["setting"] == setting]
-            if key != "all":
-                sel = sel[sel[by] == key]
-            cost = sel["weekly_cost_gbp"]
-            stats = shown != SUPPRESSED
-            rows.append({"setting": setting, by: key, "count": shown,
-                         "median_gbp": round(float(cost.median()), 2) if stats else SUPPRESSED,
-                         "q1_gbp": round(float(cost.quantile(0.25)), 2) if stats else SUPPRESSED,
-                         "q3_gbp": round(float(cost.quantile(0.75)), 2) if stats else SUPPRESSED})
+    for i, setting in enumerate(protected.index):
+        for j, key in enumerate(protected.columns):
+            shown = protected.iat[i, j]
+            if shown != SUPPRESSED:
+                median, q1, q3 = (round(x, 2) for x in _median_and_quartiles(cost[in_setting[setting] & in_group[key]]))
+            else:
+                median = q1 = q3 = SUPPRESSED
+            rows.append({"setting": setting, by: key, "count": shown, "median_gbp": median, "q1_gbp": q1, "q3_gbp": q3})
     return pd.DataFrame(rows)
+
+
+def _equals(column: pd.Series, value) -> np.ndarray:
+    """Rows of ``column`` equal to ``value`` (a missing value equals nothing)."""
+    return (column == value).to_numpy(dtype=bool, na_value=False)
+
+
+def _median_and_quartiles(cost: np.ndarray) -> tuple[float, float, float]:
+    """Median, first and third quartile of ``cost``, missing values skipped (NaN when none is left).
+
+    The same numpy calls as pandas' ``Series.median`` and ``Series.quantile`` (linear interpolation)
+    make, so the figures match theirs exactly.
+    """
+    cost = cost[~np.isnan(cost)]
+    if not len(cost):
+        return np.nan, np.nan, np.nan
+    q1, q3 = np.percentile(cost, [25.0, 75.0])
+    return float(np.median(cost)), float(q1), float(q3)

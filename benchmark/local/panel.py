@@ -103,12 +103,47 @@ def _row(council, year, metric_id, value=np.nan, numerator=np.nan, denominator=n
 # per-council local rows
 # ---------------------------------------------------------------------------------------------
 
-def _workforce_rows(tables, council, path, local_root, params):
-    workforce = schemas.read_workforce(path)
+class _LocalFiles:
+    """The local files read during one call, each read once.
+
+    Reading validates every row and is most of the cost of a local metric; ``local_summary``
+    without a panel would otherwise read the council's files twice (for the panel, then for its
+    tables).  The frames are shared, so callers must not change them in place.
+    """
+
+    def __init__(self) -> None:
+        self._frames: dict[tuple, pd.DataFrame] = {}
+
+    def _once(self, key: tuple, read) -> pd.DataFrame:
+        if key not in self._frames:
+            self._frames[key] = read()
+        return self._frames[key]
+
+    def workforce(self, path: Path) -> pd.DataFrame:
+        return self._once(("workforce", Path(path)), lambda: schemas.read_workforce(path))
+
+    def bcf_plan(self, path: Path) -> pd.DataFrame:
+        return self._once(("bcf_plan", Path(path)), lambda: schemas.read_bcf_plan(path))
+
+    def fee_bands(self, path: Path) -> pd.DataFrame:
+        return self._once(("fee_bands", Path(path)), lambda: schemas.read_fee_bands(path))
+
+    def placements(self, path: Path, bands_path: Path) -> pd.DataFrame:
+        """Placements checked against the fee schedule in ``bands_path``."""
+        return self._once(("placements", Path(path), Path(bands_path)),
+                          lambda: schemas.read_placements(path, self.fee_bands(bands_path), bands_path))
+
+    def packages(self, path: Path) -> pd.DataFrame:
+        return self._once(("packages", Path(path)), lambda: schemas.read_packages(path))
+
+
+def _workforce_rows(tables, council, path, local_root, params, population_65, files):
+    workforce = files.workforce(path)
+    file_source = _source(path, local_root)
     rows = []
     for r in compute.workforce_fte_by_year(workforce, params.roles, params.include_agency).itertuples():
-        pop = compute.population_65_plus(tables.population_bands, council, r.year)
-        source = f"{_source(path, local_root)}; ONS mid-{pop.mid_year if pop else r.year[:4]} 65+ population"
+        pop = compute.population_65_plus(tables.population_bands, council, r.year, by_council=population_65)
+        source = f"{file_source}; ONS mid-{pop.mid_year if pop else r.year[:4]} 65+ population"
         if pop is None:
             rows.append(_row(council, r.year, "staff_per_1000_65plus", numerator=r.fte, source=source, illustrative=r.illustrative,
                              missing_reason="no ONS 65+ population for this council"))
@@ -120,11 +155,11 @@ def _workforce_rows(tables, council, path, local_root, params):
     return rows
 
 
-def _bcf_rows(council, path, local_root, national_minimum):
-    plan = schemas.read_bcf_plan(path)
+def _bcf_rows(council, path, local_root, national_minimum, files):
+    plan = files.bcf_plan(path)
+    source = _source(path, local_root)
     rows = []
     for r in compute.bcf_by_year(plan).itertuples():
-        source = _source(path, local_root)
         minimum, min_source = r.minimum_gbp, source
         if np.isnan(minimum) and (council, r.year) in national_minimum:
             minimum, min_source = national_minimum[(council, r.year)]
@@ -137,8 +172,8 @@ def _bcf_rows(council, path, local_root, national_minimum):
     return rows
 
 
-def _fee_rows(council, bands_path, placements_path, local_root):
-    bands = schemas.read_fee_bands(bands_path)
+def _fee_rows(council, bands_path, placements_path, local_root, files):
+    bands = files.fee_bands(bands_path)
     year = compute.fee_year(bands)
     source_b = _source(bands_path, local_root)
     rows = [_row(council, year, "care_home_fee_band_count", float(len(bands)), float(len(bands)), np.nan, source_b,
@@ -149,7 +184,7 @@ def _fee_rows(council, bands_path, placements_path, local_root):
                        "care_home_placements_above_band_pct"):
             rows.append(_row(council, year, metric, missing_reason=reason))
         return rows
-    placements = schemas.read_placements(placements_path, bands, bands_path)
+    placements = files.placements(placements_path, bands_path)
     illustrative = bool(bands["illustrative"].any() or placements["illustrative"].any())
     source = f"{source_b}; {_source(placements_path, local_root)}"
     for setting in schemas.CARE_HOME_SETTINGS:
@@ -162,8 +197,8 @@ def _fee_rows(council, bands_path, placements_path, local_root):
     return rows
 
 
-def _package_rows(council, path, local_root, params):
-    packages = schemas.read_packages(path)
+def _package_rows(council, path, local_root, params, files):
+    packages = files.packages(path)
     h = compute.package_headlines(packages, high_cost_threshold_gbp=params.high_cost_threshold_gbp,
                                   review_months=params.review_months, reference_date=params.reference_date)
     source = f"{_source(path, local_root)} (reference date {h['reference_date']})"
@@ -186,18 +221,27 @@ def _package_rows(council, path, local_root, params):
 def council_local_rows(tables, council: str, local_root: Path = DEFAULT_LOCAL_ROOT, params: LocalParams | None = None,
                        paths: dict[str, Path] | None = None, national_minimum: dict | None = None) -> list[dict]:
     """Panel rows from one council's own files (missing rows, with the reason, for absent files)."""
+    return _council_rows(tables, council, local_root, params, paths, national_minimum, None, _LocalFiles())
+
+
+def _council_rows(tables, council, local_root, params, paths, national_minimum, population_65, files) -> list[dict]:
+    """:func:`council_local_rows`; ``population_65`` (:func:`compute.populations_65_plus` of the
+    tables, or None to build it here) and ``files`` are shared by the councils of one panel."""
     params = params or LocalParams()
     paths = paths or council_paths(council, local_root)
     have = {key: Path(p).is_file() for key, p in paths.items()}
     rows = []
     if have["workforce"]:
-        rows += _workforce_rows(tables, council, paths["workforce"], local_root, params)
+        if population_65 is None:  # one council: its own rows are enough
+            bands = tables.population_bands
+            population_65 = compute.populations_65_plus(bands[bands["council"] == council])
+        rows += _workforce_rows(tables, council, paths["workforce"], local_root, params, population_65, files)
     if have["bcf_plan"]:
-        rows += _bcf_rows(council, paths["bcf_plan"], local_root, national_minimum or {})
+        rows += _bcf_rows(council, paths["bcf_plan"], local_root, national_minimum or {}, files)
     if have["fee_bands"]:
-        rows += _fee_rows(council, paths["fee_bands"], paths["placements"], local_root)
+        rows += _fee_rows(council, paths["fee_bands"], paths["placements"], local_root, files)
     if have["packages"]:
-        rows += _package_rows(council, paths["packages"], local_root, params)
+        rows += _package_rows(council, paths["packages"], local_root, params, files)
     return rows
 
 
@@ -205,14 +249,15 @@ def council_local_rows(tables, council: str, local_root: Path = DEFAULT_LOCAL_RO
 # the panel
 # ---------------------------------------------------------------------------------------------
 
-def _national_rows(tables, local_root: Path) -> tuple[list[dict], dict]:
+def _national_rows(tables, local_root: Path, population_65: dict) -> tuple[list[dict], dict]:
     rows, minimum = [], {}
     wf_path = Path(local_root) / NATIONAL_FILES["workforce"]
     if wf_path.is_file():
         national = compute.national_workforce_fte(schemas.read_national_workforce(wf_path))
+        file_source = _source(wf_path, local_root)
         for r in national.itertuples():
-            pop = compute.population_65_plus(tables.population_bands, r.council, r.year)
-            source = _source(wf_path, local_root)
+            pop = compute.population_65_plus(tables.population_bands, r.council, r.year, by_council=population_65)
+            source = file_source
             if pop is None or np.isnan(r.fte):
                 rows.append(_row(r.council, r.year, "staff_per_1000_65plus", numerator=r.fte, source=source, illustrative=r.illustrative,
                                  missing_reason="no ONS 65+ population for this council" if pop is None else "FTE not reported in the national file"))
@@ -241,13 +286,19 @@ def local_metric_panel(tables, local_root: Path = DEFAULT_LOCAL_ROOT, params: Lo
     :data:`FILES`), as named in its parameter file; such a council is included even without a folder.
     One row per (council, year, metric_id); a council's own figure replaces its national row.
     """
-    local_root = Path(local_root)
-    national, minimum = _national_rows(tables, local_root)
+    return _metric_panel(tables, Path(local_root), params, paths, _LocalFiles())
+
+
+def _metric_panel(tables, local_root: Path, params, paths, files: _LocalFiles) -> pd.DataFrame:
+    """:func:`local_metric_panel`, reading the councils' files through ``files``."""
+    # the ONS 65+ populations as one look-up for the whole panel (one scan of the table, not one per row)
+    population_65 = compute.populations_65_plus(tables.population_bands)
+    national, minimum = _national_rows(tables, local_root, population_65)
     councils = sorted(set(councils_with_folders(local_root)) | set(paths or {}))
     local = []
     for council in councils:
         cpaths = council_paths(council, local_root, (paths or {}).get(council))
-        local += council_local_rows(tables, council, local_root, params, cpaths, minimum)
+        local += _council_rows(tables, council, local_root, params, cpaths, minimum, population_65, files)
     frame = pd.DataFrame(local + national, columns=PANEL_COLUMNS)
     frame = frame.drop_duplicates(["council", "year", "metric_id"], keep="first")  # own files first
     # missing rows: every council in the panel gets every metric at least once
@@ -256,12 +307,16 @@ def local_metric_panel(tables, local_root: Path = DEFAULT_LOCAL_ROOT, params: Lo
     present = set(zip(frame["council"], frame["metric_id"], strict=True))
     missing = []
     for council in sorted(frame["council"].unique()):
+        lacking = [metric_id for metric_id in METRICS if (council, metric_id) not in present]
+        if not lacking:
+            continue
         cpaths = council_paths(council, local_root, (paths or {}).get(council))
-        for metric_id, (_, needs) in METRICS.items():
-            if (council, metric_id) not in present:
-                absent = [FILES[k] for k in needs if not cpaths[k].is_file()] or [FILES[needs[0]]]
-                missing.append(_row(council, latest_year.get(metric_id, fallback), metric_id, source="",
-                                    missing_reason=missing_reason_for(council, " and ".join(absent))))
+        have = {key: path.is_file() for key, path in cpaths.items()}  # once per council, not once per metric
+        for metric_id in lacking:
+            needs = METRICS[metric_id][1]
+            absent = [FILES[k] for k in needs if not have[k]] or [FILES[needs[0]]]
+            missing.append(_row(council, latest_year.get(metric_id, fallback), metric_id, source="",
+                                missing_reason=missing_reason_for(council, " and ".join(absent))))
     frame = pd.concat([frame, pd.DataFrame(missing, columns=PANEL_COLUMNS)], ignore_index=True) if missing else frame
     frame = frame.astype({"council": "string", "year": "string", "metric_id": "string", "unit": "string", "source": "string",
                           "missing_reason": "string", "illustrative": bool,
@@ -293,29 +348,32 @@ def local_summary(tables, council: str, local_root: Path = DEFAULT_LOCAL_ROOT, p
     params = params or LocalParams()
     local_root = Path(local_root)
     cpaths = council_paths(council, local_root, paths)
+    files = _LocalFiles()  # shared with the panel built here, so no file is read twice
     if panel is None:
-        panel = local_metric_panel(tables, local_root, params, {council: cpaths} if paths else None)
+        panel = _metric_panel(tables, local_root, params, {council: cpaths} if paths else None, files)
     out: dict[str, pd.DataFrame] = {"panel": panel[panel["council"] == council].reset_index(drop=True)}
     notes = []
     comparators = comparator_councils(tables, council, params)
 
     if cpaths["workforce"].is_file():
-        workforce = schemas.read_workforce(cpaths["workforce"])
+        workforce = files.workforce(cpaths["workforce"])
         staff = panel[(panel["metric_id"] == "staff_per_1000_65plus")]
+        comparator_staff = staff[staff["council"].isin(comparators)]
+        comparators_illustrative = bool(comparator_staff["illustrative"].any())
         rows = []
         for r in staff[staff["council"] == council].itertuples():
-            peers = staff[(staff["year"] == r.year) & staff["council"].isin(comparators)]["value"].dropna()
+            peers = comparator_staff[comparator_staff["year"] == r.year]["value"].dropna()
             average = float(peers.mean()) if len(peers) else np.nan
             rows.append({"year": r.year, "staff_fte": r.numerator, "population_65plus": r.denominator, "staff_per_1000_65plus": r.value,
                          "comparator_average": average, "comparators_with_data": len(peers),
                          "fte_gap_to_comparator_average": compute.fte_gap(r.value, average, r.denominator) if len(peers) else np.nan,
-                         "source": r.source, "illustrative": r.illustrative or bool(staff[staff["council"].isin(comparators)]["illustrative"].any())})
+                         "source": r.source, "illustrative": r.illustrative or comparators_illustrative})
         out["workforce"] = pd.DataFrame(rows)
         latest = workforce[workforce["as_at_date"] == workforce["as_at_date"].max()]
         out["workforce_by_role"] = latest[["role", "fte", "headcount", "vacancies_fte", "agency_fte"]].reset_index(drop=True)
 
     if cpaths["bcf_plan"].is_file():
-        plan = schemas.read_bcf_plan(cpaths["bcf_plan"])
+        plan = files.bcf_plan(cpaths["bcf_plan"])
         pooled = panel[panel["metric_id"] == "bcf_pooled_gbp"]
         ratio = panel[panel["metric_id"] == "bcf_pooled_to_minimum_ratio"]
         rows = []
@@ -333,15 +391,15 @@ def local_summary(tables, council: str, local_root: Path = DEFAULT_LOCAL_ROOT, p
         out["bcf_contributions"] = compute.bcf_contribution_split(plan)
 
     if cpaths["fee_bands"].is_file():
-        bands = schemas.read_fee_bands(cpaths["fee_bands"])
+        bands = files.fee_bands(cpaths["fee_bands"])
         out["fee_spread"] = compute.fee_band_spread(bands)
         if cpaths["placements"].is_file():
-            placements = schemas.read_placements(cpaths["placements"], bands, cpaths["fee_bands"])
+            placements = files.placements(cpaths["placements"], cpaths["fee_bands"])
             out["fee_schedule"] = compute.fee_schedule_table(bands, placements)
             out["fee_simplified"] = compute.simplified_schedule(bands, placements, params.simplified_rates or None)
 
     if cpaths["packages"].is_file():
-        packages = schemas.read_packages(cpaths["packages"])
+        packages = files.packages(cpaths["packages"])
         headlines = compute.package_headlines(packages, high_cost_threshold_gbp=params.high_cost_threshold_gbp,
                                               review_months=params.review_months, reference_date=params.reference_date)
         out["package_headlines"] = pd.DataFrame([headlines])
