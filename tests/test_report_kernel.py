@@ -7,7 +7,6 @@ import json
 import re
 
 import pytest
-
 from conftest import FIXTURES
 from test_report_runner import REAL_NOTEBOOK, leftovers, run_cli, stand_in
 

@@ -43,7 +43,7 @@ def headline_cells(headlines: dict) -> dict[str, str]:
     """The index's headline columns from ``content.headlines()`` (empty when there are none)."""
     if not headlines:
         return {}
-    from benchmark.report.content import money
+    from benchmark.report.formatting import money
 
     def number(value, digits=2):
         return "n/a" if value is None else f"{value:.{digits}f}"

@@ -3,10 +3,13 @@
 Everything a user can get wrong is checked **before any kernel starts**: every council resolves,
 every parameter file is strict (unknown keys, wrong types, disallowed values, budget scenarios,
 comparator lists, years), the local and data folders named exist, the notebook exists and the output
-folder is writable.  Then the results every council shares are computed once
-(``benchmark.report.shared.prepare_shared``), and each council's notebook runs in its own process
-(``ProcessPoolExecutor``, spawn context: never threads, so a crash or a leak stays with one council)
-through papermill with an explicit kernel, working directory and per-cell timeout.
+folder is writable.  Then the worker processes start (``ProcessPoolExecutor``, spawn context:
+never threads), each launching its kernel (:mod:`benchmark.report.kernel`) while the main process
+computes the results every council shares (``benchmark.report.shared.prepare_shared``, read from
+the report cache when its inputs are unchanged).  Each council's notebook then runs through
+papermill, with an explicit kernel, working directory and per-cell timeout, in its worker's kernel:
+reset before each council and replaced after any failure, so a crash, a hang or a leak stays with
+one council (``--fresh-kernels``: a new kernel per council).
 
 Per council, ``<out>/<ONS code>/`` holds ``report.ipynb`` (executed), ``report.html`` (no code,
 self-contained), ``metrics.csv``, ``budget.csv`` and ``tables.xlsx``.  The folder is built as
@@ -39,8 +42,8 @@ from pathlib import Path
 
 from benchmark.data.sources import sha256_of
 from benchmark.errors import UserError
-from benchmark.report.kernel import RECYCLE_AFTER
 from benchmark.report.files import write_atomic, write_text_atomic
+from benchmark.report.kernel import RECYCLE_AFTER
 from benchmark.report.parameters import budget_params, check_parameters, read_parameter_file
 
 log = logging.getLogger(__name__)
@@ -457,8 +460,6 @@ def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Pat
     if not notebook.is_file():
         raise UserError(f"{notebook}: report notebook not found")
     check_writable(out_dir)
-    if with_tables:
-        _require_content()
     kernel = ensure_kernel(kernel_name)
     data_dirs = {values["data_dir"] for values, _, _ in parameter_sets}
     tables_by_dir = {d: load_tables(d) for d in data_dirs}
@@ -480,9 +481,8 @@ def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Pat
         pool.submit(os.getpid)  # start the workers (and their kernels) now, alongside the shared step
         shared_dir = None
         if shared:
-            from benchmark.report.shared import prepare_shared
-
             from benchmark.data.store import resolve_data_dir
+            from benchmark.report.shared import prepare_shared
 
             loaded = {resolve_data_dir(d): tables for d, tables in tables_by_dir.items()}
             shared_dir = str(Path(prepare_shared([values for values, _, _ in parameter_sets], out_dir / ".shared", loaded)).resolve())
@@ -553,16 +553,6 @@ def _preload() -> None:
     from benchmark.report.html import markdown_html
 
     markdown_html("")
-
-
-def _require_content() -> None:
-    try:
-        from benchmark.report import content
-    except ImportError as error:
-        raise UserError(f"benchmark.report.content is not available ({error}); it writes metrics.csv, budget.csv and tables.xlsx") from None
-    missing = [name for name in ("ReportContent", "council_tables", "headlines") if not hasattr(content, name)]
-    if missing:
-        raise UserError(f"benchmark.report.content lacks {', '.join(missing)}")
 
 
 def summary_line(summary: RunSummary) -> str:
