@@ -4,6 +4,8 @@ Every chart function returns ``(Figure, alt_text)``.  The council is dark blue (
 labelled by name, its comparators grey (#BFBFBF); the comparator median is a dashed line with its
 value written beside it; every bar carries its value, so colour is never the only cue.  Figures
 resting on example data carry a diagonal "ILLUSTRATIVE" watermark (:func:`watermark`).
+Margins are fitted to the labels as each chart is built (:func:`_layout`, not ``tight_layout``), so
+the PNG is drawn exactly once (:func:`png_bytes`).
 :func:`figure_html` turns a figure into a self-contained ``<figure>`` (PNG as a data URI, alt text,
 caption with source, year and comparator group).
 """
@@ -21,6 +23,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.transforms import offset_copy  # noqa: E402
+from PIL import Image  # noqa: E402
 
 COUNCIL = "#12436D"
 OTHERS = "#BFBFBF"
@@ -32,8 +36,11 @@ Z95 = 1.959963984540054
 Z998 = 3.090232306167813
 SCENARIO_STYLES = [(COUNCIL, ""), ("#28A197", "//"), ("#F46A25", ".."), ("#801650", "xx"), ("#3D3D3D", "\\\\"), ("#A285D1", "--")]
 
+# text.hinting: FreeType's hinter re-runs on every glyph each time it is measured or drawn; unhinted,
+# text (most of the drawing time of these label-heavy charts) takes about half as long and reads the
+# same at 100 dpi.
 plt.rcParams.update({"font.size": 9, "axes.titlesize": 10, "axes.spines.top": False, "axes.spines.right": False,
-                     "figure.dpi": 100, "savefig.dpi": 100})
+                     "figure.dpi": 100, "savefig.dpi": 100, "text.hinting": "no_hinting"})
 
 
 def watermark(fig: Figure) -> None:
@@ -52,10 +59,120 @@ def _wrap(title: str, width: int = 64) -> str:
     return "\n".join(textwrap.wrap(title, width))
 
 
-def _finish(fig: Figure, illustrative: bool) -> None:
+PAD = 0.1  # inches of white space kept round the edge of every figure
+
+
+def _title(ax, title: str) -> None:
+    """The chart's title, top left.  ``y=1.0`` pins it just above the axes: left to itself,
+    matplotlib re-measures the whole y axis at every draw to see whether the title must dodge
+    labels above the axes, which these charts only have with a y offset text (see :func:`_layout`)."""
+    ax.set_title(_wrap(title), loc="left", y=1.0)
+
+
+def _row_labels(ax, labels) -> list:
+    """Name the rows 0, 1, ... of a horizontal bar chart, right-aligned just left of the axes, where
+    y tick labels would sit; returns the texts.
+
+    Plain texts rather than tick labels: matplotlib builds a tick per label (two marker lines, a grid
+    line and two texts) and re-formats them all several times per draw, about a tenth of a bar
+    chart's time, while the ticks themselves say nothing here.
+    """
+    ax.set_yticks([])
+    gap = plt.rcParams["ytick.major.size"] + plt.rcParams["ytick.major.pad"]
+    left_of_axes = offset_copy(ax.get_yaxis_transform(), fig=ax.get_figure(), x=-gap, units="points")
+    return [ax.text(0, i, label, transform=left_of_axes, ha="right", va="center_baseline") for i, label in enumerate(labels)]
+
+
+def _in_view(axis) -> list:
+    """The tick labels the axis will draw (its locator may also place ticks just outside the view)."""
+    labels = axis.get_majorticklabels()  # also brings the ticks' texts and positions up to date
+    low, high = sorted(axis.get_view_interval())
+    close = (high - low) * 1e-9  # a tick at 1.2000000000000002 on an axis ending at 1.2 is drawn
+    return [label for loc, label in zip(axis.get_majorticklocs(), labels) if low - close <= loc <= high + close]
+
+
+def _layout(fig: Figure, ax, row_labels: list = ()) -> None:
+    """Set the margins from the sizes of the labels round the axes, so that nothing is clipped.
+
+    This replaces ``fig.tight_layout()`` and ``savefig(bbox_inches="tight")``: each laid out every
+    artist of the figure before the PNG draw did it all again, half the chart time.  Here only the
+    labels outside the axes are measured, with the renderer the PNG draw then reuses (same size and
+    dpi) and whose text metrics it caches, so the draw does not measure them again.
+    """
+    renderer = fig.canvas.get_renderer()
+    dpi = fig.dpi
+    width, height = fig.get_size_inches()
+
+    def size(texts) -> tuple[float, float]:
+        """The widest and the tallest of the visible, non-empty texts, in inches."""
+        boxes = [t.get_window_extent(renderer) for t in texts if t.get_visible() and t.get_text()]
+        return max((b.width for b in boxes), default=0.0) / dpi, max((b.height for b in boxes), default=0.0) / dpi
+
+    def points(value: float) -> float:
+        return value / 72
+
+    rc = plt.rcParams
+    xticks, yticks = _in_view(ax.xaxis), _in_view(ax.yaxis)
+    # Offset texts ("1e7") are set at draw time from the formatters, which the ticks above have run.
+    ax.xaxis.offsetText.set_text(ax.xaxis.get_major_formatter().get_offset())
+    ax.yaxis.offsetText.set_text(ax.yaxis.get_major_formatter().get_offset())
+    titles = [ax.title, ax._left_title, ax._right_title]  # only the centre title has a public accessor
+    ytick_w = size([*yticks, *row_labels])[0] + points(rc["ytick.major.size"] + rc["ytick.major.pad"]) if yticks or row_labels else 0.0
+    xtick_h = size(xticks)[1] + points(rc["xtick.major.size"] + rc["xtick.major.pad"]) if xticks else 0.0
+    ylabel_w = size([ax.yaxis.label])[0]  # rotated: its width is the height of its lines
+    xlabel_h = size([ax.xaxis.label, ax.xaxis.offsetText])[1]  # the offset text sits level with the label
+    title_h = size(titles)[1]
+    offset_h = size([ax.yaxis.offsetText])[1]  # just above the top left corner of the axes
+    margins = {  # inches between the axes and the figure's edges
+        "left": PAD + ytick_w + (ylabel_w + points(ax.yaxis.labelpad) if ylabel_w else 0.0),
+        "right": PAD,
+        "bottom": PAD + xtick_h + (xlabel_h + points(ax.xaxis.labelpad) if xlabel_h else 0.0),
+        "top": PAD + offset_h + (title_h + points(rc["axes.titlepad"]) if title_h else 0.0),
+    }
+
+    def place() -> None:
+        w, h = fig.get_size_inches()
+        fig.subplots_adjust(left=margins["left"] / w, right=1 - margins["right"] / w,
+                            bottom=margins["bottom"] / h, top=1 - margins["top"] / h)
+
+    place()
+    axes_top, axes_height = height - margins["top"], height - margins["top"] - margins["bottom"]
+    # The title (pinned by _title) goes above anything rising over the axes: the y offset text, or a
+    # median label over a few bars.
+    texts = [t for t in ax.texts if t.get_visible() and t.get_text()]
+    text_boxes = [t.get_window_extent(renderer) for t in texts]
+    lift = max([offset_h, *(b.y1 / dpi - axes_top for b in text_boxes)])
+    if lift > 0:
+        for title in titles:
+            title.set_y(1.0 + lift / axes_height)
+    # What can still reach past the margins: a long or lifted title, value labels and the median
+    # label beside the bars, annotations, the tick labels at the ends of the x axis, axis labels
+    # longer than their axis (centred on it; placed only at draw time, so placed here by hand).
+    # Where one would be cut off, widen (or heighten) the figure on that side by the overhang: the
+    # axes keep their size in inches, so nothing moves relative to them and one pass is enough.
+    outer = [*titles, *_in_view(ax.xaxis)]
+    boxes = [(b.x0 / dpi, b.y0 / dpi, b.x1 / dpi, b.y1 / dpi)
+             for b in text_boxes + [t.get_window_extent(renderer) for t in outer if t.get_visible() and t.get_text()]]
+    middle_x = (margins["left"] + width - margins["right"]) / 2
+    middle_y = margins["bottom"] + axes_height / 2
+    xlabel_w, ylabel_h = size([ax.xaxis.label])[0], size([ax.yaxis.label])[1]
+    boxes += [(middle_x - xlabel_w / 2, PAD, middle_x + xlabel_w / 2, PAD),
+              (PAD, middle_y - ylabel_h / 2, PAD, middle_y + ylabel_h / 2)]
+    grow = {"left": PAD - min(b[0] for b in boxes), "bottom": PAD - min(b[1] for b in boxes),
+            "right": max(b[2] for b in boxes) - (width - PAD), "top": max(b[3] for b in boxes) - (height - PAD)}
+    grow = {side: extra for side, extra in grow.items() if extra > 0.5 / dpi}
+    if grow:
+        for side, extra in grow.items():
+            margins[side] += extra
+        fig.set_size_inches(width + grow.get("left", 0.0) + grow.get("right", 0.0),
+                            height + grow.get("bottom", 0.0) + grow.get("top", 0.0))
+        place()
+
+
+def _finish(fig: Figure, illustrative: bool, row_labels: list = ()) -> None:
     if illustrative:
         watermark(fig)
-    fig.tight_layout()
+    _layout(fig, fig.axes[0], row_labels)
 
 
 def ranked_bar(values: pd.Series, council: str, median: float, title: str, value_label, unit_text: str,
@@ -68,12 +185,11 @@ def ranked_bar(values: pd.Series, council: str, median: float, title: str, value
     fig, ax = plt.subplots(figsize=(7.0, 0.24 * len(data) + 1.3))
     colours = [COUNCIL if name == council else OTHERS for name in data.index]
     ax.barh(range(len(data)), data.to_numpy(), color=colours, height=0.7)
-    ax.set_yticks(range(len(data)))
-    ax.set_yticklabels([f"{name}  ◀" if name == council else name for name in data.index])
-    for tick, name in zip(ax.get_yticklabels(), data.index, strict=True):
+    rows = _row_labels(ax, [f"{name}  ◀" if name == council else name for name in data.index])
+    for text, name in zip(rows, data.index, strict=True):
         if name == council:
-            tick.set_fontweight("bold")
-            tick.set_color(COUNCIL)
+            text.set_fontweight("bold")
+            text.set_color(COUNCIL)
     span = float(data.max()) if len(data) else 1.0
     for i, v in enumerate(data.to_numpy()):
         ax.text(v + span * 0.01, i, value_label(v), va="center", fontsize=7.5,
@@ -83,8 +199,8 @@ def ranked_bar(values: pd.Series, council: str, median: float, title: str, value
         ax.text(median, len(data) - 0.3, f" {median_label}: {value_label(median)}", color="#7A3100", fontsize=7.5, va="bottom")
     ax.set_xlim(0, span * 1.2 if span > 0 else 1)
     ax.set_xlabel(unit_text)
-    ax.set_title(_wrap(title), loc="left")
-    _finish(fig, illustrative)
+    _title(ax, title)
+    _finish(fig, illustrative, rows)
     own = values.get(council)
     position = ""
     if own is not None and not pd.isna(own):
@@ -138,7 +254,7 @@ def funnel(points: pd.DataFrame, council: str, target: float, tau2: float, multi
                     textcoords="offset points", color=COUNCIL, fontweight="bold", fontsize=8)
     ax.set_xlabel(denominator_text)
     ax.set_ylabel(_wrap(value_text, 40))
-    ax.set_title(_wrap(title), loc="left")
+    _title(ax, title)
     ax.legend(fontsize=7, loc="best", frameon=False)
     _finish(fig, illustrative)
     where = ""
@@ -175,7 +291,7 @@ def time_series(frame: pd.DataFrame, council: str, title: str, value_label, valu
     ax.set_xticklabels(years)
     ax.set_ylabel(_wrap(value_text, 40))
     ax.set_ylim(bottom=0)
-    ax.set_title(_wrap(title), loc="left")
+    _title(ax, title)
     ax.legend(fontsize=7, frameon=False, loc="best")
     _finish(fig, illustrative)
     pairs = "; ".join(f"{y}: {value_label(c) if not pd.isna(c) else 'n/a'} (median {value_label(m) if not pd.isna(m) else 'n/a'})"
@@ -205,15 +321,16 @@ def budget_bars(lines: pd.DataFrame, title: str, value_label, illustrative: bool
             if not math.isnan(v):
                 ax.text(v + span * 0.01 * (1 if v >= 0 else -1), j + (n - 1 - i) * height - 0.4 + height / 2, value_label(v),
                         va="center", ha="left" if v >= 0 else "right", fontsize=6.5)
-    ax.set_yticks(y)
-    ax.set_yticklabels(data.index)
+    rows = _row_labels(ax, list(data.index))
     ax.axvline(0, color="#3D3D3D", linewidth=0.8)
     low = float(np.nanmin(data.to_numpy(dtype=float))) if data.size else 0.0
-    ax.set_xlim(min(0.0, low * 1.35), span * 1.3)
-    ax.set_xlabel("£ in the budget year")
-    ax.set_title(_wrap(title), loc="left")
+    # Left of a negative bar, room for its value label (a seventh of the axis), clear of the row names.
+    ax.set_xlim(low - 0.15 * (span * 1.3 - low) if low < 0 else 0.0, span * 1.3)
+    ax.set_xlabel("£ million in the budget year")
+    ax.xaxis.set_major_formatter(lambda value, _: f"{value / 1e6:,.0f}")  # whole £m, not matplotlib's "1e7" offset
+    _title(ax, title)
     ax.legend(fontsize=7, frameon=False, loc="lower right")
-    _finish(fig, illustrative)
+    _finish(fig, illustrative, rows)
     parts = []
     for label, row in lines.iterrows():
         parts.append(f"{label}: " + ", ".join(f"{s} {value_label(v) if not pd.isna(v) else 'n/a'}" for s, v in row.items()))
@@ -230,16 +347,15 @@ def simple_bars(values: pd.Series, title: str, value_label, value_text: str, ill
     data = values.dropna().sort_values()
     fig, ax = plt.subplots(figsize=(7.0, 0.32 * len(data) + 1.3))
     ax.barh(range(len(data)), data.to_numpy(dtype=float), color=COUNCIL, height=0.6)
-    ax.set_yticks(range(len(data)))
-    ax.set_yticklabels(data.index)
+    rows = _row_labels(ax, list(data.index))
     span = float(data.max()) if len(data) else 1.0
     for i, (name, v) in enumerate(data.items()):
         extra = f"  ({notes[name]})" if notes is not None and name in notes.index else ""
         ax.text(v + span * 0.01, i, value_label(v) + extra, va="center", fontsize=7.5)
     ax.set_xlim(0, span * 1.45 if span > 0 else 1)
     ax.set_xlabel(value_text)
-    ax.set_title(_wrap(title), loc="left")
-    _finish(fig, illustrative)
+    _title(ax, title)
+    _finish(fig, illustrative, rows)
     alt = f"Bar chart of {value_text}: " + "; ".join(
         f"{name} {value_label(v)}" + (f" ({notes[name]})" if notes is not None and name in notes.index else "") for name, v in data.items()) + "."
     if illustrative:
@@ -247,12 +363,27 @@ def simple_bars(values: pd.Series, title: str, value_label, value_text: str, ill
     return fig, alt
 
 
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as a PNG, drawn once, as it stands.
+
+    Not ``savefig(bbox_inches="tight")``, which lays the whole figure out again to find its edges:
+    :func:`_layout` has already fitted the margins to every label.  The figure's background is
+    opaque, so the PNG is RGB (matplotlib writes RGBA), at zlib level 3, which on these
+    flat-coloured charts is faster than the default 6 and no larger.
+    """
+    fig.canvas.draw()
+    size = fig.canvas.get_width_height()
+    image = Image.frombuffer("RGBA", size, fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, format="png", compress_level=3)
+    return buffer.getvalue()
+
+
 def figure_html(fig: Figure, alt: str, caption: str, close: bool = True) -> str:
     """A self-contained ``<figure>``: PNG as a base64 data URI, the alt text and a caption."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight", pad_inches=0.1)  # nothing clipped at the edges
+    png = png_bytes(fig)
     if close:
         plt.close(fig)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    data = base64.b64encode(png).decode("ascii")
     return (f'<figure style="margin:1em 0"><img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
             f'style="max-width:100%"><figcaption style="font-size:0.85em;color:#3D3D3D">{html.escape(caption)}</figcaption></figure>')

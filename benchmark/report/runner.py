@@ -387,20 +387,18 @@ def _execute(job: CouncilJob, folder: Path, parameters: dict):
 
     warnings.filterwarnings("ignore", message=r"The specified file .* does not end in one of")  # report.ipynb.tmp-<pid>
 
-    target = folder / "report.ipynb"
+    executed = []
 
     def execute(temporary: Path) -> None:
-        papermill.execute_notebook(
+        executed.append(papermill.execute_notebook(
             job.notebook, str(temporary), parameters=parameters, kernel_name=job.kernel_name, language="python",
             cwd=job.cwd, execution_timeout=job.cell_timeout_s, start_timeout=START_TIMEOUT_S,
             progress_bar=False, log_output=False, request_save_on_cell_execute=False, report_mode=True,
             engine_name=warm.ENGINE_NAME if job.warm_kernel else None,
-        )
+        ))
 
-    write_atomic(target, execute)
-    import nbformat
-
-    return nbformat.read(target, as_version=4)
+    write_atomic(folder / "report.ipynb", execute)
+    return executed[0]  # the notebook as papermill wrote it (reading the file back would validate it again)
 
 
 def _read_headlines(folder: Path) -> dict:
