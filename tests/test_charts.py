@@ -91,7 +91,7 @@ def test_the_title_clears_what_rises_above_the_axes(case):
     ax = fig.axes[0]
     charts.png_bytes(fig)  # titles and offset texts take their places in the draw
     renderer = fig.canvas.get_renderer()
-    title = ax._left_title.get_window_extent(renderer)  # noqa: SLF001 (no public accessor for the left title)
+    title = ax._left_title.get_window_extent(renderer)  # no public accessor for the left title
     for text in [*ax.texts, ax.yaxis.offsetText]:
         if text.get_visible() and text.get_text():
             assert not text.get_window_extent(renderer).overlaps(title), text.get_text()

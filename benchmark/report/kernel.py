@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,10 +80,6 @@ def stderr_offset() -> int:
 
 def stderr_log() -> Path | None:
     return _worker.stderr_path
-
-
-def has_kernel() -> bool:
-    return _worker.manager is not None
 
 
 def mark_failed() -> None:
@@ -145,10 +140,8 @@ def _ready_manager():
     """The kernel for the next notebook: started, recycled or reset as needed."""
     from jupyter_core.utils import run_sync
 
-    if _worker.manager is not None and not run_sync(_worker.manager.is_alive)():
-        _worker.manager = None
-    if _worker.manager is not None and _worker.notebooks_run >= RECYCLE_AFTER:
-        _shutdown()
+    if _worker.manager is not None and (_worker.notebooks_run >= RECYCLE_AFTER or not run_sync(_worker.manager.is_alive)()):
+        _shutdown()  # recycled, or died between councils: its files and ports are released either way
     if _worker.manager is None:
         _launch()
     elif _worker.needs_reset:
@@ -188,7 +181,3 @@ def register_engine() -> None:
 
     papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
 
-
-def describe() -> dict:
-    """For the run manifest."""
-    return {"engine": ENGINE_NAME, "recycle_after": RECYCLE_AFTER, "pid": os.getpid()}
