@@ -184,7 +184,7 @@ def cmd_init_parameters(args: argparse.Namespace) -> int:
 
     from benchmark.report.parameter_files import write_parameter_files
 
-    written, kept = write_parameter_files(_tables(args).registry, Path(args.out), force=args.force)
+    written, kept = write_parameter_files(_tables(args), Path(args.out), force=args.force)
     print(f"wrote {len(written)} parameter file(s) to {args.out}" + (f"; kept {len(kept)} edited or hand-written (--force replaces them): "
                                                                     + ", ".join(p.name for p in kept) if kept else ""))
     return 0

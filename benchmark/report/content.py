@@ -477,7 +477,7 @@ class ReportContent:
         imd = self.metric("imd_average_score")
         if not _missing(share["value"]) and not _missing(share["median"]):
             older = "older" if share["value"] > share["median"] else "younger"
-            title = (f"{self.name}'s older population is {older} than {self.phrase}': {fmt(share['value'], 'pct')} of people aged 65+ "
+            title = (f"{self.name}'s older population is {older} than in {self.phrase}: {fmt(share['value'], 'pct')} of people aged 65+ "
                      f"are 85+ against a median of {fmt(share['median'], 'pct')} ({share['year']})")
         else:
             title = f"{self.name}: population and deprivation context"
