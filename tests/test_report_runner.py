@@ -262,7 +262,7 @@ def test_shipped_generated_files_match_init_parameters(tmp_path, tables):
 
 
 # The councils NN.json has no set for, by what happened to them (registry of reorganisations):
-# too small for a set; abolished before April 2021 (BCP and Dorset 2019, Buckinghamshire 2020,
+# too small for a set; abolished by April 2021 (BCP and Dorset 2019, Buckinghamshire 2020,
 # Northamptonshire 2021); created in 2023 (Cumbria, North Yorkshire, Somerset).
 WITHOUT_NN_SET = {"E06000053", "E09000001", "E06000028", "E06000029", "E10000009", "E10000002", "E10000021",
                   "E06000063", "E06000064", "E06000065", "E06000066"}

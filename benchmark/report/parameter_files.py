@@ -2,7 +2,7 @@
 
 Each generated file names its council and otherwise leaves every key at its default, so the report
 compares the council with its nearest-neighbour set (``comparator_method: nn``).  NN.json has no
-set for some councils (too small to have one, abolished before April 2021, or created after it);
+set for some councils (too small to have one, abolished by April 2021, or created after it);
 their files choose ``comparator_method: region`` instead, with a comment saying why, because none
 of them has statistical peers either (excluded, or without the density the features need).
 """
