@@ -7,8 +7,10 @@ would dominate a run of all England, so each worker process of the runner keeps 
 * :func:`start` launches it when the worker starts (while the main process is still preparing the
   shared results) and runs :data:`WARM_UP` in it: the report's imports.
 * Councils run through papermill as before, with the engine ``asc-warm-kernel``
-  (:class:`WarmKernelEngine`), which hands papermill's notebook client the worker's kernel instead
-  of a new one.  papermill still injects the parameters, records each cell's timing and status and
+  (:class:`WarmKernelEngine`), which hands papermill's notebook client the worker's kernel, and
+  its connected client, instead of new ones.  (A new client waits for the kernel to be ready and
+  then for 0.2 s of silence on its output channel, twice per council with the reset: about half a
+  second a council.)  papermill still injects the parameters, records each cell's timing and status and
   writes the executed notebook.
 * Before each council the kernel is reset (:data:`RESET`): the user namespace, the input/output
   history and the execution counter are cleared and every figure is closed, so a notebook sees
@@ -33,13 +35,22 @@ log = logging.getLogger(__name__)
 
 ENGINE_NAME = "asc-warm-kernel"
 RECYCLE_AFTER = 40
+START_TIMEOUT_S = 120
+# Both snippets end by freezing what survives a collection (gc.freeze): the modules and, after the
+# first council, the shared results a kept kernel holds.  The cyclic collector then skips those
+# objects, both in RESET's own collection and in the automatic ones while a notebook runs; that
+# saves about half a second of kernel time a council (benchmarks/report_speed.py).  Frozen objects
+# are still freed by reference counting; a frozen cycle that later becomes garbage stays until the
+# kernel is replaced (at most RECYCLE_AFTER councils).
 #: Run once in a new kernel: what the report notebook imports (its first cell then finds them loaded).
-WARM_UP = "import IPython.display\nimport benchmark.report.content\nimport benchmark.report.shared\n"
+WARM_UP = ("import IPython.display\nimport benchmark.report.content\nimport benchmark.report.shared\n"
+           "__import__('gc').collect()\n__import__('gc').freeze()\n")
 #: Run, silently, before every notebook in a kernel that has run one before.
 RESET = (
     "__import__('matplotlib.pyplot').pyplot.close('all')\n"
     "get_ipython().reset(new_session=True, aggressive=False)\n"  # namespace, In/Out, counter back to 1
     "__import__('gc').collect()\n"  # no names of its own: they would outlive the reset
+    "__import__('gc').freeze()\n"
 )
 
 
@@ -51,6 +62,7 @@ class _Worker:
     cwd: str | None = None
     stderr_path: Path | None = None
     manager: object | None = None  # jupyter_client AsyncKernelManager
+    client: object | None = None  # its AsyncKernelClient, channels open, ready
     notebooks_run: int = 0
     needs_reset: bool = False
 
@@ -99,30 +111,39 @@ def _launch(meanwhile: Callable[[], None] | None = None) -> None:
         if stderr is not None:
             stderr.close()  # the kernel holds its own copy of the descriptor
     _worker.manager, _worker.notebooks_run, _worker.needs_reset = manager, 0, False
-    _run_quietly(WARM_UP, meanwhile=meanwhile)
-
-
-def _run_quietly(code: str, timeout_s: float = 300, meanwhile: Callable[[], None] | None = None) -> None:
-    """Run ``code`` in the kernel without history; raise if it fails."""
-    from jupyter_core.utils import run_sync
-
-    client = _worker.manager.client()
-    client.start_channels()
     try:
+        client = manager.client()
+        client.start_channels()
+        _worker.client = client
         if meanwhile is not None:
             meanwhile()
-        run_sync(client.wait_for_ready)(timeout=timeout_s)
-        reply = run_sync(client.execute_interactive)(code, silent=True, store_history=False, timeout=timeout_s,
-                                                      output_hook=lambda message: None)
-    finally:
-        client.stop_channels()
+        run_sync(client.wait_for_ready)(timeout=START_TIMEOUT_S)
+        client.allow_stdin = False  # as nbclient sets it on the clients it starts: a notebook cannot ask for input
+        _run_quietly(WARM_UP)
+    except BaseException:
+        _shutdown()  # no half-started kernel is left for the next council
+        raise
+
+
+def _run_quietly(code: str, timeout_s: float = 300) -> None:
+    """Run ``code`` in the kernel without history; raise if it fails.
+
+    ``execute_interactive`` reads the output channel up to this request's idle status and skips
+    messages of earlier requests, so what a previous notebook left unread does no harm.
+    """
+    from jupyter_core.utils import run_sync
+
+    reply = run_sync(_worker.client.execute_interactive)(code, silent=True, store_history=False, timeout=timeout_s,
+                                                         output_hook=lambda message: None)
     if reply["content"]["status"] != "ok":
         content = reply["content"]
         raise RuntimeError(f"kernel set-up failed: {content.get('ename')}: {content.get('evalue')}")
 
 
 def _shutdown() -> None:
-    manager, _worker.manager = _worker.manager, None
+    manager, client, _worker.manager, _worker.client = _worker.manager, _worker.client, None, None
+    if client is not None:
+        client.stop_channels()
     if manager is None:
         return
     from jupyter_core.utils import run_sync
@@ -173,11 +194,10 @@ def register_engine() -> None:
                 nb_man, km=manager, kernel_name=kernel_name, timeout=execution_timeout, startup_timeout=start_timeout,
                 log=log, log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file, **kwargs,
             )
-            try:
-                return client.execute()
-            finally:
-                if client.kc is not None:
-                    client.kc.stop_channels()  # the client is ours to close; the kernel stays (km was given)
+            # With a kernel client already set, nbclient neither starts nor, since it does not own
+            # the manager, stops one: the worker's connected client serves council after council.
+            client.kc = _worker.client
+            return client.execute()
 
     papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
 

@@ -43,7 +43,7 @@ from pathlib import Path
 from benchmark.data.sources import sha256_of
 from benchmark.errors import UserError
 from benchmark.report.files import write_atomic, write_text_atomic
-from benchmark.report.kernel import RECYCLE_AFTER
+from benchmark.report.kernel import RECYCLE_AFTER, START_TIMEOUT_S
 from benchmark.report.parameters import budget_params, check_parameters, read_parameter_file
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,6 @@ DEFAULT_NOTEBOOK = ROOT / "notebooks" / "council_report.ipynb"
 PARAMETERS_DIR = ROOT / "parameters"
 KERNEL_NAME = "asc-benchmark"
 CELL_TIMEOUT_S = 600
-START_TIMEOUT_S = 120
 
 
 @dataclass
