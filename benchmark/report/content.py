@@ -896,9 +896,6 @@ def headlines(params_or_report: dict | ReportContent) -> dict:
     return out
 
 
-EXPORT_FILES = ("metrics.csv", "budget.csv", "tables.xlsx", "headlines.json")
-
-
 def export_report(report: ReportContent, folder: str | Path | None) -> dict | None:
     """Write the report's tables where the runner asks (``export_dir``), each file atomically:
     ``metrics.csv``, ``budget.csv`` (the budget's lines), ``tables.xlsx`` (every table, a sheet each)
@@ -910,7 +907,7 @@ def export_report(report: ReportContent, folder: str | Path | None) -> dict | No
         return None
     import json
 
-    from benchmark.report.files import write_atomic, write_text_atomic
+    from benchmark.report.files import write_atomic, write_text_atomic  # the names: files.EXPORT_FILES
 
     folder = Path(folder)
     tables = council_tables(report)

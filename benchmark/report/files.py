@@ -5,6 +5,10 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+#: What a report's last cell writes into the runner's folder (benchmark.report.content.export_report).
+#: Named here, where the runner can read it without importing the report's content and charts.
+EXPORT_FILES = ("metrics.csv", "budget.csv", "tables.xlsx", "headlines.json")
+
 
 def temporary_name(path: Path) -> Path:
     return path.with_name(f"{path.name}.tmp-{os.getpid()}")

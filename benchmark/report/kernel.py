@@ -42,9 +42,13 @@ START_TIMEOUT_S = 120
 # saves about half a second of kernel time a council (benchmarks/report_speed.py).  Frozen objects
 # are still freed by reference counting; a frozen cycle that later becomes garbage stays until the
 # kernel is replaced (at most RECYCLE_AFTER councils).
-#: Run once in a new kernel: what the report notebook imports (its first cell then finds them loaded).
-WARM_UP = ("import IPython.display\nimport benchmark.report.content\nimport benchmark.report.shared\n"
-           "__import__('gc').collect()\n__import__('gc').freeze()\n")
+#: Modules a report imports, directly or as it first runs (the content imports most of its
+#: dependencies where it uses them, and pandas imports openpyxl for tables.xlsx).
+REPORT_MODULES = ("IPython.display", "benchmark.report.content", "benchmark.report.shared", "benchmark.comparators",
+                  "benchmark.metrics.stats", "benchmark.metrics.registry", "benchmark.local.panel",
+                  "benchmark.budget.base_budget", "benchmark.data.store", "openpyxl")
+#: Run once in a new kernel: the report's imports, so that its first council does not pay for them.
+WARM_UP = "".join(f"import {module}\n" for module in REPORT_MODULES) + "__import__('gc').collect()\n__import__('gc').freeze()\n"
 #: Run, silently, before every notebook in a kernel that has run one before.
 RESET = (
     "__import__('matplotlib.pyplot').pyplot.close('all')\n"

@@ -404,7 +404,7 @@ def _read_headlines(folder: Path) -> dict:
     """The headline figures the kernel exported; every exported table must be there."""
     import json
 
-    from benchmark.report.content import EXPORT_FILES
+    from benchmark.report.files import EXPORT_FILES
 
     missing = [name for name in EXPORT_FILES if not (folder / name).is_file()]
     if missing:
