@@ -186,6 +186,8 @@ def _parse(values: pd.Series, col: Column, path: Path, log: ProblemLog) -> pd.Se
 
 def _duplicates(frame: pd.DataFrame, keys: list[str], path: Path, log: ProblemLog, what: str) -> None:
     dup = frame.duplicated(keys, keep="first")
+    if not dup.any():
+        return  # the usual case: no need to walk the rows for where each key was first seen
     first_rows = {}
     for row, key in zip(frame.index, frame[keys].itertuples(index=False, name=None), strict=True):
         first_rows.setdefault(key, row)
@@ -251,13 +253,14 @@ def read_placements(path: Path | str, bands: pd.DataFrame, bands_path: Path | st
     frame = read_table(path, PLACEMENTS)
     log = ProblemLog()
     _duplicates(frame, ["placement_ref"], path, log, "placement_ref")
-    known = set(bands["band"])
-    for row, r in frame.iterrows():
-        if pd.isna(r["band"]):
-            if pd.notna(r["weekly_fee_paid_gbp"]):
-                log.add(path, "a fee is paid but no band is given", row=int(row), column="band")
-        elif r["band"] not in known:
-            log.add(path, f"band '{r['band']}' is not in {_file(Path(bands_path))}", row=int(row), column="band")
+    no_band = frame["band"].isna()
+    fee_without_band = no_band & frame["weekly_fee_paid_gbp"].notna()
+    unknown_band = ~no_band & ~frame["band"].isin(set(bands["band"]))
+    for row in frame.index[fee_without_band | unknown_band]:  # in row order, as a reader goes through the file
+        if fee_without_band[row]:
+            log.add(path, "a fee is paid but no band is given", row=int(row), column="band")
+        else:
+            log.add(path, f"band '{frame.at[row, 'band']}' is not in {_file(Path(bands_path))}", row=int(row), column="band")
     log.raise_if_any()
     return frame
 
@@ -268,11 +271,12 @@ def read_packages(path: Path | str) -> pd.DataFrame:
     frame = read_table(path, PACKAGES)
     log = ProblemLog()
     dup = frame["package_id"].duplicated(keep="first")
-    first = {}
-    for row, pid in frame["package_id"].items():
-        first.setdefault(pid, row)
-        if dup[row]:
-            log.add(path, f"duplicate package_id (same as row {first[pid]})", row=int(row), column="package_id")
+    if dup.any():
+        first = {}
+        for row, pid in frame["package_id"].items():
+            first.setdefault(pid, row)
+            if dup[row]:
+                log.add(path, f"duplicate package_id (same as row {first[pid]})", row=int(row), column="package_id")
     early = frame["last_review_date"].notna() & (frame["last_review_date"] < frame["start_date"])
     for row in frame.index[early]:
         log.add(path, f"last_review_date {frame.at[row, 'last_review_date']:%Y-%m-%d} is before start_date "
