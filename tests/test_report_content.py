@@ -151,6 +151,16 @@ def test_council_without_base_year_still_reports():
     assert content.council_tables(report)["budget_lines"]["note"].str.contains("no base budget").all()
 
 
+def test_council_without_an_nn_set_says_why_its_group_is_its_region():
+    # Cumberland (2023) is not in NN.json; its generated parameter file chooses region
+    report = content.ReportContent.build({**DEFAULTS, "council": "E06000063", "comparator_method": "region"})
+    context = report.section("context").to_html()
+    assert "NN.json has no nearest-neighbour set for Cumberland" in context
+    assert "the other councils of the North West region" in context
+    leeds = content.ReportContent.build({**DEFAULTS, "council": "E08000035", "comparator_method": "region"})
+    assert "NN.json has no" not in leeds.section("context").to_html()  # Leeds has a set: region is a choice
+
+
 # ----------------------------------------------------------------------------------------------
 # charts
 # ----------------------------------------------------------------------------------------------

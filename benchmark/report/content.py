@@ -494,6 +494,9 @@ class ReportContent:
                "custom": "the list of councils set in the parameter file"}[self.method]
         paragraphs = [f"{self.name} ({self.code}, CASSR {found.cassr_code}) is a {found.council_type} council in {found.region}.",
                       f"Comparator group ({len(self.members())} councils): {self.group_description}; {how}."]
+        if self.method != "nn" and self.code not in set(self.tables.nearest_neighbours["council"].astype(str)):
+            paragraphs.append(f"NN.json has no nearest-neighbour set for {self.name} (the default comparator method), so "
+                              "its parameter file chooses this group.")
         tables = [Table("context", self.context_table(), self._caption("ONS mid-year estimates; English Indices of Deprivation (see each row)",
                                                                        "see each row")),
                   Table("comparators", self.comparators_table(), f"Comparator group members. Source: {self.group_description}. "
