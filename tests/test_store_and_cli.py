@@ -42,6 +42,26 @@ def test_warm_load_equals_cold_build(tables, tmp_path):
     for name in cold.frames:
         pd.testing.assert_frame_equal(cold.frames[name], warm.frames[name], check_dtype=False)
 
+    # each cached table is read when first used, not before
+    later = load_tables(data)
+    assert list(later.frames._loaded) == ["councils"]  # the registry, which every command needs
+    assert "ascof" in later.frames and len(later.frames) == len(cold.frames) and list(later.frames._loaded) == ["councils"]
+    pd.testing.assert_frame_equal(later.ascof, cold.frames["ascof"], check_dtype=False)
+    assert sorted(later.frames._loaded) == ["ascof", "councils"]
+
+
+def test_a_cache_removed_while_in_use_is_a_one_line_error(tmp_path):
+    from benchmark.errors import DataError
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "raw").symlink_to(RAW)
+    load_tables(data)  # builds the cache
+    tables = load_tables(data)
+    (data / "processed" / "ascof.parquet").unlink()  # as when another process swaps in a rebuilt cache
+    with pytest.raises(DataError, match=r"ascof\.parquet: the processed data cache changed while in use; run the command again"):
+        tables.ascof
+
 
 def test_user_data_folder_differences_are_reported_not_refused(user_data):
     tables = load_tables(user_data)

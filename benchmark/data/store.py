@@ -12,7 +12,7 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +37,7 @@ class Tables:
     """Every tidy table, the council registry, and where they came from."""
 
     data_dir: Path
-    frames: dict[str, pd.DataFrame]
+    frames: Mapping[str, pd.DataFrame]  # a dict when built; _CachedFrames when loaded from the cache
     registry: CouncilRegistry
     provenance: dict = field(default_factory=dict)
 
@@ -54,6 +54,37 @@ class Tables:
         if key not in self.derived:
             self.derived[key] = compute()
         return self.derived[key]
+
+
+class _CachedFrames(Mapping):
+    """The cached tidy tables, each read from its Parquet file when first used.
+
+    A command that needs the council registry and two tables reads those three files, not all of
+    them (reading every table costs about 0.3 s, more than most commands need in all).
+    """
+
+    def __init__(self, cache: Path, names: list[str]):
+        self._cache, self._names, self._loaded = cache, list(names), {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._loaded:
+            if name not in self._names:
+                raise KeyError(name)
+            path = self._cache / f"{name}.parquet"
+            try:
+                self._loaded[name] = pd.read_parquet(path)
+            except FileNotFoundError:  # another process rebuilt the cache since this one read its manifest
+                raise DataError(Problem(display_path(path), "the processed data cache changed while in use; run the command again")) from None
+        return self._loaded[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names  # without reading the table (Mapping's own test would read it)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 def _builders(raw: Path) -> dict[str, Callable[[dict[str, pd.DataFrame], CouncilRegistry], pd.DataFrame]]:
@@ -147,7 +178,7 @@ def load_tables(data_dir: Path | str | None = None, *, rebuild: bool = False) ->
     if not rebuild and manifest_path.is_file():
         manifest = json.loads(manifest_path.read_text())
         if manifest.get("fingerprint") == fingerprint and manifest.get("format") == [CACHE_FORMAT, __version__]:
-            frames = {name: pd.read_parquet(cache / f"{name}.parquet") for name in manifest["tables"]}
+            frames = _CachedFrames(cache, manifest["tables"])
             return Tables(data_dir, frames, CouncilRegistry(frames["councils"]), _provenance(raw, from_cache=True, manifest=manifest))
     tables = build_tables(data_dir)
     _write_cache(tables, cache, fingerprint)
