@@ -495,8 +495,8 @@ class ReportContent:
         paragraphs = [f"{self.name} ({self.code}, CASSR {found.cassr_code}) is a {found.council_type} council in {found.region}.",
                       f"Comparator group ({len(self.members())} councils): {self.group_description}; {how}."]
         if self.method != "nn" and self.code not in set(self.tables.nearest_neighbours["council"].astype(str)):
-            paragraphs.append(f"NN.json has no nearest-neighbour set for {self.name} (the default comparator method), so "
-                              "its parameter file chooses this group.")
+            paragraphs.append(f"NN.json has no nearest-neighbour set for {self.name} (the default comparator method), so it is "
+                              "compared with this group instead.")
         tables = [Table("context", self.context_table(), self._caption("ONS mid-year estimates; English Indices of Deprivation (see each row)",
                                                                        "see each row")),
                   Table("comparators", self.comparators_table(), f"Comparator group members. Source: {self.group_description}. "

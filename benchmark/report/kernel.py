@@ -9,8 +9,8 @@ would dominate a run of all England, so each worker process of the runner keeps 
 * Councils run through papermill as before, with the engine ``asc-warm-kernel``
   (:class:`WarmKernelEngine`), which hands papermill's notebook client the worker's kernel, and
   its connected client, instead of new ones.  (A new client waits for the kernel to be ready and
-  then for 0.2 s of silence on its output channel, twice per council with the reset: about half a
-  second a council.)  papermill still injects the parameters, records each cell's timing and status and
+  then for 0.2 s of silence on its output channel, twice per council with the reset: about 0.4 s
+  a council.)  papermill still injects the parameters, records each cell's timing and status and
   writes the executed notebook.
 * Before each council the kernel is reset (:data:`RESET`): the user namespace, the input/output
   history and the execution counter are cleared and every figure is closed, so a notebook sees
@@ -38,8 +38,9 @@ RECYCLE_AFTER = 40
 START_TIMEOUT_S = 120
 # Both snippets end by freezing what survives a collection (gc.freeze): the modules and, after the
 # first council, the shared results a kept kernel holds.  The cyclic collector then skips those
-# objects, both in RESET's own collection and in the automatic ones while a notebook runs; that
-# saves about half a second of kernel time a council (benchmarks/report_speed.py).  Frozen objects
+# objects, both in RESET's own collection and in the automatic ones while a notebook runs (timed
+# with gc.callbacks: from about 0.11 s to 0.04 s a council, and the gap before a council's first
+# cell from 0.2 s to 0.04 s).  Frozen objects
 # are still freed by reference counting; a frozen cycle that later becomes garbage stays until the
 # kernel is replaced (at most RECYCLE_AFTER councils).
 #: Modules a report imports, directly or as it first runs (the content imports most of its
