@@ -139,6 +139,30 @@ def test_glossary_one_row_per_metric():
     assert g["definition"].notna().all()
 
 
+def test_key_messages_never_leave_out_a_red_or_amber_flag(southampton):
+    metrics = southampton.metrics
+    worse = set(metrics.loc[metrics["rag"].isin(["RED", "AMBER"]), "id"])
+    marked = int(metrics["difference"].isin(["large", "notable"]).sum())
+    assert len(worse) == 3 and marked > 6  # Southampton: 1 RED and 2 AMBER among more marked differences than the table shows
+    messages = southampton.key_messages()
+    assert worse <= set(messages["metric"]) and len(messages) == 6
+    others = metrics[metrics["difference"].isin(["large", "notable"]) & ~metrics["id"].isin(worse)]
+    shown = others[others["id"].isin(messages["metric"])]
+    left_out = others[~others["id"].isin(messages["metric"])]
+    assert len(shown) == 3
+    large = lambda frame: (frame["difference"] == "large").astype(int) * 1000 + frame["robust_z"].astype(float).abs()  # noqa: E731
+    assert large(shown).min() >= large(left_out).max()  # the largest of the others
+    summary = southampton.section("summary").to_html()
+    assert f"6 of the {marked} marked differences" in summary
+
+
+def test_an_empty_illustrative_column_is_left_off_the_page_not_the_workbook():
+    real = content.Table("t", pd.DataFrame({"metric": ["a", "b"], "ILLUSTRATIVE": ["", ""]}), "caption")
+    mixed = content.Table("t", pd.DataFrame({"metric": ["a", "b"], "ILLUSTRATIVE": ["", "ILLUSTRATIVE"]}), "caption")
+    assert "ILLUSTRATIVE" not in real.to_html() and "ILLUSTRATIVE" in real.frame.columns
+    assert mixed.to_html().count("ILLUSTRATIVE") == 2  # the header and the row
+
+
 def test_council_without_base_year_still_reports():
     # Buckinghamshire (2020) has no ASC-FR 2016-17 or 2017-18 spend in the shipped data
     report = content.ReportContent.build({**DEFAULTS, "council": "Buckinghamshire"})

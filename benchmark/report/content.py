@@ -160,7 +160,12 @@ class Table:
     caption: str
 
     def to_html(self) -> str:
-        body = self.frame.to_html(index=False, na_rep="n/a", escape=True, border=0, classes="report-table")
+        frame = self.frame
+        if "ILLUSTRATIVE" in frame.columns and not frame["ILLUSTRATIVE"].fillna("").astype(str).str.strip().astype(bool).any():
+            # No row rests on example data: an empty column would only narrow the others on the page
+            # (the caption says ILLUSTRATIVE whenever a row does; tables.xlsx keeps every column).
+            frame = frame.drop(columns="ILLUSTRATIVE")
+        body = frame.to_html(index=False, na_rep="n/a", escape=True, border=0, classes="report-table")
         return (f'<div style="overflow-x:auto;margin:0.6em 0"><p style="font-size:0.85em;margin:0.2em 0"><b>Table:</b> '
                 f"{_esc(self.caption)}</p>{body}</div>")
 
@@ -395,10 +400,14 @@ class ReportContent:
 
     # -- summary -------------------------------------------------------------------------------------
     def key_messages(self, limit: int = 6) -> pd.DataFrame:
-        """The largest differences from comparators, most marked first (large before notable)."""
+        """Every RED and AMBER flag, and the largest other differences from comparators up to
+        ``limit`` rows in all; most marked first (large before notable, then by robust z)."""
         m = self.metrics[self.metrics["difference"].isin(["large", "notable"])].copy()
         m["_order"] = (m["difference"] == "large").astype(int) * 1000 + pd.to_numeric(m["robust_z"], errors="coerce").abs().fillna(999)
-        m = m.sort_values("_order", ascending=False).head(limit)
+        m = m.sort_values("_order", ascending=False)
+        worse = m["rag"].isin(["RED", "AMBER"])  # the questions to ask: never left out for a larger spend difference
+        others = m[~worse].head(max(limit - int(worse.sum()), 0))
+        m = m[worse | m.index.isin(others.index)]
         messages = []
         for _, row in m.iterrows():
             diff = pct_difference(row["value"], row["median"])
@@ -419,12 +428,17 @@ class ReportContent:
         different = int((self.metrics["flag"].str.startswith("DIFFERENT")).sum())
         title = (f"{self.name}: {counts.get('RED', 0)} RED, {counts.get('AMBER', 0)} AMBER and {counts.get('GREEN', 0)} GREEN flags "
                  f"against {self.phrase}, and {different} other marked differences")
+        marked = int(self.metrics["difference"].isin(["large", "notable"]).sum())
         paragraphs = [
-            f"Flags compare {self.name} with {self.group_description}. A difference is large (RED when worse, GREEN when better) "
-            f"when the robust z-score is at least {self.params['rag_red_z']:g} or the value is outside the 99.8% funnel limit, "
-            f"and notable (AMBER when worse) from {self.params['rag_amber_z']:g}; metrics where neither direction is better in itself "
-            "(spend, context) are marked DIFFERENT, with no colour. A flag is a question to ask, not a verdict.",
+            f"Flags compare {self.name} with {self.group_description}. A difference is large when the robust z-score is at least "
+            f"{self.params['rag_red_z']:g} or the value is outside the 99.8% funnel limit, and notable from "
+            f"{self.params['rag_amber_z']:g}: a large difference in the worse direction is RED, a notable one AMBER, and a large or "
+            "notable one in the better direction GREEN; metrics where neither direction is better in itself (spend, context) are "
+            "marked DIFFERENT, with no colour. A flag is a question to ask, not a verdict.",
         ]
+        if len(messages) < marked:
+            paragraphs.append(f"The table lists every RED and AMBER flag and the largest of the other differences: {len(messages)} "
+                              f"of the {marked} marked differences. Every one is in its section below and in metrics.csv.")
         if messages.empty:
             paragraphs.append(f"No metric differs notably from {self.phrase}.")
         tables = [Table("headline_messages", messages[["flag", "message", "year", "source"]].assign(
