@@ -163,6 +163,27 @@ def test_an_empty_illustrative_column_is_left_off_the_page_not_the_workbook():
     assert mixed.to_html().count("ILLUSTRATIVE") == 2  # the header and the row
 
 
+def test_tables_of_raw_numbers_are_written_in_their_units_on_the_page():
+    from benchmark.report.formatting import display_frame
+
+    bcf = pd.DataFrame({"year": ["2018-19", "2019-20"], "pooled_gbp": [111_500_000.0, float("nan")], "share_pct": [33.183857, 66.816143],
+                        "ratio_to_minimum": [6.892502, 1.0], "population_65plus": [33508.0, 34393.0], "vacancies_fte": [3.24, 0.0]})
+    shown = display_frame(bcf)
+    assert list(shown.columns) == ["year", "pooled £", "share %", "ratio to minimum", "population 65+", "vacancies FTE"]
+    assert list(shown.iloc[0]) == ["2018-19", "111,500,000", "33.2%", "6.89", "33,508", "3.2"]
+    assert list(shown.iloc[1]) == ["2019-20", "n/a", "66.8%", "1.00", "34,393", "0.0"]  # missing stays missing, never 0
+    fees = display_frame(pd.DataFrame({"weekly_rate_gbp": [540.0, 1150.0], "annual_difference_gbp": [-161837.8674, 20.0]}))
+    assert list(fees["weekly rate £"]) == ["540.00", "1,150.00"] and list(fees["annual difference £"]) == ["-161,838", "20"]
+    one_row = display_frame(pd.DataFrame([{"packages_count": 2905, "weekly_cost_median_gbp": 412.2, "overdue_review_pct": 32.1,
+                                           "a": 1, "b": 2, "c": 3}]))
+    assert list(one_row.columns) == ["measure", "value"] and one_row.iloc[1].tolist() == ["weekly cost median £", "412.20"]
+    suppressed = display_frame(pd.DataFrame({"count": ["44", "<5"], "median_gbp": ["230.5", "<5"]}))
+    assert list(suppressed["median £"]) == ["230.50", "<5"] and list(suppressed["count"]) == ["44", "<5"]
+    marked = display_frame(pd.DataFrame({"fte": [1.5, 2.5], "illustrative": [True, False]}))
+    assert list(marked["illustrative"]) == ["ILLUSTRATIVE", ""]
+    assert list(display_frame(pd.DataFrame({"fte": [1.5], "illustrative": [False]})).columns) == ["FTE"]
+
+
 def test_council_without_base_year_still_reports():
     # Buckinghamshire (2020) has no ASC-FR 2016-17 or 2017-18 spend in the shipped data
     report = content.ReportContent.build({**DEFAULTS, "council": "Buckinghamshire"})

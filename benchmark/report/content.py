@@ -27,7 +27,7 @@ import pandas as pd
 
 from benchmark.errors import UserError
 from benchmark.report import charts
-from benchmark.report.formatting import fmt, money, short_fmt
+from benchmark.report.formatting import display_frame, fmt, money, short_fmt
 from benchmark.report.formatting import is_missing as _missing
 from benchmark.report.parameters import PARAMETERS, budget_params, check_parameters
 
@@ -160,12 +160,7 @@ class Table:
     caption: str
 
     def to_html(self) -> str:
-        frame = self.frame
-        if "ILLUSTRATIVE" in frame.columns and not frame["ILLUSTRATIVE"].fillna("").astype(str).str.strip().astype(bool).any():
-            # No row rests on example data: an empty column would only narrow the others on the page
-            # (the caption says ILLUSTRATIVE whenever a row does; tables.xlsx keeps every column).
-            frame = frame.drop(columns="ILLUSTRATIVE")
-        body = frame.to_html(index=False, na_rep="n/a", escape=True, border=0, classes="report-table")
+        body = display_frame(self.frame).to_html(index=False, na_rep="n/a", escape=True, border=0, classes="report-table")
         return (f'<div style="overflow-x:auto;margin:0.6em 0"><p style="font-size:0.85em;margin:0.2em 0"><b>Table:</b> '
                 f"{_esc(self.caption)}</p>{body}</div>")
 

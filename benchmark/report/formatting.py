@@ -62,3 +62,67 @@ def short_fmt(unit: str | None):
             return f"{value:.2f}x"
         return f"{value:,.2f}"
     return label
+
+
+# ----------------------------------------------------------------------------------------------
+# tables of raw numbers (the council's own data), as a reader sees them on the page
+# ----------------------------------------------------------------------------------------------
+
+#: Words for the parts of a column name (``pooled_gbp`` -> "pooled £").
+_HEADER_WORDS = {"gbp": "£", "pct": "%", "fte": "FTE", "65plus": "65+", "18to64": "18-64", "q1": "Q1", "q3": "Q3"}
+
+
+def column_words(name: str) -> str:
+    """A column name as words: ``fte_gap_to_comparator_average`` -> "FTE gap to comparator average"."""
+    return " ".join(_HEADER_WORDS.get(part, part) for part in str(name).split("_"))
+
+
+def column_formatter(name: str, values: pd.Series):
+    """How to write a numeric column's values, from the unit its name ends in (``_gbp``, ``_pct``)
+    or what it counts.  Figures keep their sign; missing is "n/a"."""
+    name = str(name)
+    present = values.dropna().astype(float)
+    whole = bool(len(present)) and bool((present % 1 == 0).all())
+    if "gbp" in name.split("_"):
+        digits = 2 if len(present) and present.abs().max() < 10_000 else 0  # weekly rates in pence, annual sums in pounds
+        return lambda v: f"{v:,.{digits}f}"
+    if name.endswith("_pct"):
+        return lambda v: f"{v:.1f}%"
+    if whole:
+        return lambda v: f"{v:,.0f}"
+    if "fte" in name.split("_") and "per" not in name.split("_"):
+        return lambda v: f"{v:,.1f}"
+    return lambda v: f"{v:,.2f}"
+
+
+def _marked(value) -> bool:
+    return not is_missing(value) and bool(value) and str(value).strip() not in ("", "False")
+
+
+def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` for the page: numeric columns written in their units, headers in words, and a
+    single row of many columns turned into measure / value rows (it would not fit across).
+
+    An ILLUSTRATIVE column (any case) shows the word on the rows that rest on example data; with
+    no such row it is left off, as it would only narrow the other columns (the table's caption says
+    ILLUSTRATIVE whenever a row is; tables.xlsx keeps every column as it is).
+    """
+    shown = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        values = frame[column]
+        if str(column).lower() == "illustrative":
+            marks = [_marked(v) for v in values]
+            if any(marks):
+                shown[column] = ["ILLUSTRATIVE" if m else "" for m in marks]
+        elif values.dtype.kind in "fiu":
+            write = column_formatter(column, values)
+            shown[column_words(column)] = [("n/a" if is_missing(v) else write(float(v))) for v in values.astype("float64")]
+        elif "gbp" in str(column).split("_"):  # money mixed with marks such as "<5" (disclosure control): the numbers in pounds
+            numbers = pd.to_numeric(values, errors="coerce")
+            write = column_formatter(column, numbers)
+            shown[column_words(column)] = [value if is_missing(number) else write(float(number)) for value, number in zip(values, numbers, strict=True)]
+        else:
+            shown[column_words(column)] = values
+    if len(shown) == 1 and len(shown.columns) > 5:
+        shown = pd.DataFrame({"measure": shown.columns, "value": shown.iloc[0].to_numpy()})
+    return shown
