@@ -184,6 +184,15 @@ def test_tables_of_raw_numbers_are_written_in_their_units_on_the_page():
     assert list(display_frame(pd.DataFrame({"fte": [1.5], "illustrative": [False]})).columns) == ["FTE"]
 
 
+def test_cells_holding_one_figure_are_right_aligned():
+    from benchmark.report.html import align_numbers
+
+    figures = ["1,234", "£9.89m", "-£22.13m", "-161,838", "33.2%", "&lt;5", "n/a", "540.00"]
+    words = ["2018-19 to 2019-20", "social_worker", "£9.89m a week", "rank 1 of 16"]
+    html = "".join(f"<td>{cell}</td>" for cell in figures + words)
+    assert align_numbers(html) == "".join(f'<td class="num">{c}</td>' for c in figures) + "".join(f"<td>{c}</td>" for c in words)
+
+
 def test_council_without_base_year_still_reports():
     # Buckinghamshire (2020) has no ASC-FR 2016-17 or 2017-18 spend in the shipped data
     report = content.ReportContent.build({**DEFAULTS, "council": "Buckinghamshire"})

@@ -27,7 +27,7 @@ import pandas as pd
 
 from benchmark.errors import UserError
 from benchmark.report import charts
-from benchmark.report.formatting import display_frame, fmt, money, short_fmt
+from benchmark.report.formatting import display_frame, fmt, millions, money, short_fmt
 from benchmark.report.formatting import is_missing as _missing
 from benchmark.report.parameters import PARAMETERS, budget_params, check_parameters
 
@@ -712,10 +712,11 @@ class ReportContent:
         lines = b.lines
         scenario_names = list(totals.index)
         wide = lines.pivot_table(index="label", columns="scenario", values="amount_gbp", sort=False)[scenario_names]
-        side = wide.map(money).reset_index().rename(columns={"label": "line"})
+        # Every amount in £ million to two decimals, so the lines read down a column at one scale.
+        side = wide.map(millions).reset_index().rename(columns={"label": "line"})
         illustrative = bool(totals["illustrative"].any())
-        total_row = {"line": "Total (net)", **{s: money(totals.loc[s, "total_gbp"]) for s in scenario_names}}
-        gross_row = {"line": "Care spend covered by the needs model (gross, excl. assessment)", **{s: money(totals.loc[s, "care_gross_gbp"]) for s in scenario_names}}
+        total_row = {"line": "Total (net)", **{s: millions(totals.loc[s, "total_gbp"]) for s in scenario_names}}
+        gross_row = {"line": "Care spend covered by the needs model (gross, excl. assessment)", **{s: millions(totals.loc[s, "care_gross_gbp"]) for s in scenario_names}}
         side = pd.concat([side, pd.DataFrame([gross_row, total_row])], ignore_index=True)
         side["ILLUSTRATIVE"] = [("ILLUSTRATIVE" if lines[(lines["label"] == lbl)]["illustrative"].any() else "") if lbl in set(lines["label"]) else
                                 ("ILLUSTRATIVE" if illustrative else "") for lbl in side["line"]]
@@ -742,14 +743,14 @@ class ReportContent:
         gap_table = lines[lines["scenario"] != scenario_names[0]][["scenario", "label", "amount_gbp", "difference_gbp", "volume_effect_gbp",
                                                                    "price_effect_gbp", "volume_basis", "unit_cost_basis", "source", "illustrative"]].copy()
         for column in ("amount_gbp", "difference_gbp", "volume_effect_gbp", "price_effect_gbp"):
-            gap_table[column] = gap_table[column].map(money)
+            gap_table[column] = gap_table[column].map(millions)
         gap_table["illustrative"] = np.where(gap_table["illustrative"].astype(bool), "ILLUSTRATIVE", "")
         caption = self._caption("ASC-FR 2016-17 totals, activity and additional data (NHS Digital); ONS mid-year population; local files where stated",
                                 f"base {b.base_year}, budget {b.budget_year}", illustrative)
         tables = [Table("budget_scenarios", side, caption), Table("budget_gap", gap_table, caption)]
-        chart_lines = wide.copy()
-        chart_lines.loc["Total (net)"] = totals["total_gbp"]
-        fig, alt = charts.budget_bars(chart_lines, self.budget_title(), short_fmt("gbp"), illustrative)
+        # The lines only: the total (in the title and the table) is several times the largest line and
+        # would shrink every line's bars to a sliver.
+        fig, alt = charts.budget_bars(wide, self.budget_title(), lambda v: millions(v, 1), illustrative)
         figures = [charts.figure_html(fig, alt, caption)]
         return Section("budget", self.budget_title(), paragraphs, tables, figures, notes=list(b.notes))
 

@@ -23,6 +23,14 @@ def money(value, digits: int = 0) -> str:
     return f"{'-' if value < 0 else ''}£{abs(value):,.{digits}f}"
 
 
+def millions(value, digits: int = 2) -> str:
+    """Pounds in millions, every figure to the same decimals (a budget's lines side by side)."""
+    if is_missing(value):
+        return "n/a"
+    value = float(value)
+    return f"{'-' if value < 0 else ''}£{abs(value) / 1e6:,.{digits}f}m"
+
+
 def fmt(value, unit: str | None) -> str:
     """A value in its unit for a reader; missing values are 'n/a' (never 0)."""
     if is_missing(value):

@@ -44,7 +44,8 @@ footer { color: var(--muted); font-size: 0.85rem; margin-top: 3rem; border-top: 
 
 #: Cells tagged so are for people working in the notebook (how to re-run it), not for readers.
 NOTEBOOK_ONLY_TAG = "notebook-only"
-_NUMBER_CELL = re.compile(r"<td>(\s*(?:[£$−-]?\s?[\d][\d,]*(?:\.\d+)?\s?(?:%|m|bn|k)?|n/a)\s*)</td>")
+# A cell holding one figure ("1,234", "£9.89m", "-£22.13m", "33.2%", "<5", "n/a"): right-aligned.
+_NUMBER_CELL = re.compile(r"<td>(\s*(?:[−-]?[£$]?\s?[\d][\d,]*(?:\.\d+)?\s?(?:%|m|bn|k)?|&lt;5|n/a)\s*)</td>")
 
 
 def _text(value) -> str:
@@ -98,6 +99,11 @@ def notebook_body(notebook) -> str:
         elif cell["cell_type"] == "code":
             parts.extend(output_html(output) for output in cell.get("outputs", []))
     body = "\n".join(f'<div class="output">{part}</div>' for part in parts if part)
+    return align_numbers(body)
+
+
+def align_numbers(body: str) -> str:
+    """Mark the table cells that hold a single figure, so the page's CSS right-aligns them."""
     return _NUMBER_CELL.sub(r'<td class="num">\1</td>', body)
 
 
