@@ -493,8 +493,8 @@ class ReportContent:
         if not _missing(imd["value"]) and not _missing(imd["median"]):
             title += f"; it is {'more' if imd['value'] > imd['median'] else 'less'} deprived than most of them"
         found = self.tables.registry.council(self.code)
-        how = {"nn": "taken as shipped from nearest-neighbour sets used by a government data project (NN.json); their method and source "
-                     "are not stated, and they are not the licensed CIPFA lists",
+        how = {"nn": "the councils of its set, taken from NN.json as shipped; the sets' method and source are not stated, and they are "
+                     "not the licensed CIPFA lists",
                "statistical": "the toolkit's own statistical peers: the nearest councils on need features (share aged 85+, density, "
                               "deprivation and more; config/neighbours.toml), in the style of NHS England's ASC peer groups",
                "region": f"the other councils of the {found.region} region",
