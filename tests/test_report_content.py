@@ -193,6 +193,19 @@ def test_cells_holding_one_figure_are_right_aligned():
     assert align_numbers(html) == "".join(f'<td class="num">{c}</td>' for c in figures) + "".join(f"<td>{c}</td>" for c in words)
 
 
+def test_budget_tables_keep_a_missing_line_and_list_the_lines_that_differ(southampton):
+    scenarios, gap = southampton.section("budget").tables
+    # Southampton's ASC-FR Better Care Fund income is suppressed: missing in every scenario, shown, never dropped or 0
+    bcf = scenarios.frame[scenarios.frame["line"] == "Less: income from the Better Care Fund"]
+    assert len(bcf) == 1 and set(bcf.drop(columns=["line", "ILLUSTRATIVE"]).iloc[0]) == {"n/a"}
+    lines = southampton.budget.lines
+    others = lines[lines["scenario"] != "current_pattern"]
+    differing = others[others["difference_gbp"].abs() >= 0.5]
+    assert len(gap.frame) == len(differing) < len(others)
+    assert "£0.00m" not in set(gap.frame["difference_gbp"])
+    assert f"({len(differing)} of {len(others)}; every line is in budget.csv)" in gap.caption
+
+
 def test_council_without_base_year_still_reports():
     # Buckinghamshire (2020) has no ASC-FR 2016-17 or 2017-18 spend in the shipped data
     report = content.ReportContent.build({**DEFAULTS, "council": "Buckinghamshire"})

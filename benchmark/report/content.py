@@ -711,7 +711,8 @@ class ReportContent:
         totals = b.totals.set_index("scenario")
         lines = b.lines
         scenario_names = list(totals.index)
-        wide = lines.pivot_table(index="label", columns="scenario", values="amount_gbp", sort=False)[scenario_names]
+        # dropna=False: a line missing in every scenario (e.g. suppressed BCF income) stays, shown as n/a
+        wide = lines.pivot_table(index="label", columns="scenario", values="amount_gbp", sort=False, dropna=False)[scenario_names]
         # Every amount in £ million to two decimals, so the lines read down a column at one scale.
         side = wide.map(millions).reset_index().rename(columns={"label": "line"})
         illustrative = bool(totals["illustrative"].any())
@@ -740,14 +741,18 @@ class ReportContent:
             paragraphs.append(f"{scenario} against {scenario_names[0]}: {money(row['difference_gbp'])} = volume effect {money(row['volume_effect_gbp'])} "
                               f"+ price effect {money(row['price_effect_gbp'])} (volume effect = change in volume x current unit cost; "
                               "price effect = change in unit cost x scenario volume).")
-        gap_table = lines[lines["scenario"] != scenario_names[0]][["scenario", "label", "amount_gbp", "difference_gbp", "volume_effect_gbp",
-                                                                   "price_effect_gbp", "volume_basis", "unit_cost_basis", "source", "illustrative"]].copy()
+        # On the page, the lines where a scenario differs from the first; budget.csv and tables.xlsx hold every line.
+        differs = (lines["scenario"] != scenario_names[0]) & (lines["difference_gbp"].abs() >= 0.5)
+        gap_table = lines[differs][["scenario", "label", "amount_gbp", "difference_gbp", "volume_effect_gbp",
+                                    "price_effect_gbp", "volume_basis", "unit_cost_basis", "source", "illustrative"]].copy()
         for column in ("amount_gbp", "difference_gbp", "volume_effect_gbp", "price_effect_gbp"):
             gap_table[column] = gap_table[column].map(millions)
         gap_table["illustrative"] = np.where(gap_table["illustrative"].astype(bool), "ILLUSTRATIVE", "")
         caption = self._caption("ASC-FR 2016-17 totals, activity and additional data (NHS Digital); ONS mid-year population; local files where stated",
                                 f"base {b.base_year}, budget {b.budget_year}", illustrative)
-        tables = [Table("budget_scenarios", side, caption), Table("budget_gap", gap_table, caption)]
+        gap_caption = (f"The lines where a scenario differs from {scenario_names[0]} by £1 or more ({len(gap_table)} of "
+                       f"{int((lines['scenario'] != scenario_names[0]).sum())}; every line is in budget.csv). {caption}")
+        tables = [Table("budget_scenarios", side, caption), Table("budget_gap", gap_table, gap_caption)]
         # The lines only: the total (in the title and the table) is several times the largest line and
         # would shrink every line's bars to a sliver.
         fig, alt = charts.budget_bars(wide, self.budget_title(), lambda v: millions(v, 1), illustrative)
