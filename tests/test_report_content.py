@@ -177,8 +177,8 @@ def test_tables_of_raw_numbers_are_written_in_their_units_on_the_page():
     one_row = display_frame(pd.DataFrame([{"packages_count": 2905, "weekly_cost_median_gbp": 412.2, "overdue_review_pct": 32.1,
                                            "a": 1, "b": 2, "c": 3}]))
     assert list(one_row.columns) == ["measure", "value"] and one_row.iloc[1].tolist() == ["weekly cost median £", "412.20"]
-    suppressed = display_frame(pd.DataFrame({"count": ["44", "<5"], "median_gbp": ["230.5", "<5"]}))
-    assert list(suppressed["median £"]) == ["230.50", "<5"] and list(suppressed["count"]) == ["44", "<5"]
+    suppressed = display_frame(pd.DataFrame({"count": ["2905", "<5"], "median_gbp": ["230.5", "<5"]}))
+    assert list(suppressed["median £"]) == ["230.50", "<5"] and list(suppressed["count"]) == ["2,905", "<5"]
     marked = display_frame(pd.DataFrame({"fte": [1.5, 2.5], "illustrative": [True, False]}))
     assert list(marked["illustrative"]) == ["ILLUSTRATIVE", ""]
     assert list(display_frame(pd.DataFrame({"fte": [1.5], "illustrative": [False]})).columns) == ["FTE"]

@@ -731,9 +731,11 @@ class ReportContent:
             f"{a.get('year')} prices ({a.get('basis')}).",
         ]
         if not _missing(e.get("expected_gbp")):
+            # The basis names the budget JSON's field; on the page the same figure is a row of the table.
+            basis = str(e.get("basis")).replace("the scenarios' care_gross_gbp", "the table's row 'Care spend covered by the needs model'")
             paragraphs.append(f"Expected spend from the needs model: {money(e['expected_gbp'])} (95% prediction interval {money(e['pi_low_gbp'])} "
                               f"to {money(e['pi_high_gbp'])}); needs index (actual / expected) {e.get('needs_index_65plus', np.nan):.2f} for 65+ and "
-                              f"{e.get('needs_index_18to64', np.nan):.2f} for 18-64 ({e.get('year')}). Compare with the scenarios' care spend row. {e.get('basis')}.")
+                              f"{e.get('needs_index_18to64', np.nan):.2f} for 18-64 ({e.get('year')}): {basis}.")
         else:
             paragraphs.append("Expected spend from the needs model: n/a (the council is not in the model).")
         effects = lines[lines["scenario"] != scenario_names[0]].groupby("scenario", sort=False)[["difference_gbp", "volume_effect_gbp", "price_effect_gbp"]].sum(min_count=1)

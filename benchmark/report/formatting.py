@@ -125,7 +125,7 @@ def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
         elif values.dtype.kind in "fiu":
             write = column_formatter(column, values)
             shown[column_words(column)] = [("n/a" if is_missing(v) else write(float(v))) for v in values.astype("float64")]
-        elif "gbp" in str(column).split("_"):  # money mixed with marks such as "<5" (disclosure control): the numbers in pounds
+        elif {"gbp", "count"} & set(str(column).split("_")):  # figures mixed with marks such as "<5" (disclosure control)
             numbers = pd.to_numeric(values, errors="coerce")
             write = column_formatter(column, numbers)
             shown[column_words(column)] = [value if is_missing(number) else write(float(number)) for value, number in zip(values, numbers, strict=True)]
