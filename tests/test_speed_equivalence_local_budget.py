@@ -54,6 +54,7 @@ def test_line_inputs_keep_missing_components_missing():
         ascfr_activity=pd.DataFrame([weeks("A", 2.0), weeks("A", 3.0), weeks("B", 4.0), weeks("D", 1.0)]),
         population_bands=pd.DataFrame([{"council": c, "year": "2016", "age_band": band, "value": 1000.0}
                                         for c in "ABC" for band in ("65+", "18-64", "18+")]),
+        memo=lambda key, compute: compute(),  # as Tables.memo, without keeping the result
     )
     out = line_inputs(tables).set_index(["council", "service_line"])
     residential = out.xs("residential_65plus", level="service_line")

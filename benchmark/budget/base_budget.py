@@ -163,8 +163,13 @@ def params_from_mapping(values: dict) -> BudgetParams:
 def line_inputs(tables, base_year: str = BASE_YEAR, measure: str = "gross_current_expenditure") -> pd.DataFrame:
     """council × service line: base-year spend (£, ASC-FR ``measure``), volume and the age group's population.
 
-    Sums are strict: a suppressed component makes the line's spend or volume missing.
+    Sums are strict: a suppressed component makes the line's spend or volume missing.  Computed
+    once per loaded tables (memoised on them): every council's budget reads the same inputs.
     """
+    return tables.memo(("line_inputs", base_year, measure), lambda: _line_inputs(tables, base_year, measure))
+
+
+def _line_inputs(tables, base_year: str, measure: str) -> pd.DataFrame:
     # only the columns the lines select on: taking rows of every column of the wide tidy tables is slow
     spend_rows = tables.ascfr_expenditure
     spend_rows = spend_rows.loc[(spend_rows["year"] == base_year) & (spend_rows["measure"] == measure)
@@ -231,7 +236,12 @@ def _strict_sums(council: np.ndarray, values: np.ndarray, councils: int) -> np.n
 
 
 def income_shares(tables, base_year: str = BASE_YEAR) -> pd.Series:
-    """Other income as a share of gross expenditure on long- and short-term care, by council."""
+    """Other income as a share of gross expenditure on long- and short-term care, by council
+    (memoised on the tables, like :func:`line_inputs`)."""
+    return tables.memo(("income_shares", base_year), lambda: _income_shares(tables, base_year))
+
+
+def _income_shares(tables, base_year: str) -> pd.Series:
     e = tables.ascfr_expenditure
     e = e[(e["year"] == base_year) & (e["data_type"] == "mandatory") & e["care_type"].isin(["long_term", "short_term"])]
     totals = e[e["measure"].isin(["total_income", "total_expenditure"])].pivot_table(index="council", columns="measure", values="value", aggfunc="sum")
@@ -418,7 +428,7 @@ def council_budget(tables, council: str, params: BudgetParams | None = None, gro
     params.check()
     found = tables.registry.find(council)
     code = found.ons_code
-    inputs = tables.memo(("line_inputs", BASE_YEAR, "gross_current_expenditure"), lambda: line_inputs(tables))
+    inputs = line_inputs(tables)
     if inputs[inputs["council"] == code].empty:
         raise UserError(f"{found.name} ({code}) has no ASC-FR {BASE_YEAR} spend: a base budget needs the base year")
     if comparators is None:
@@ -473,12 +483,12 @@ def council_budget(tables, council: str, params: BudgetParams | None = None, gro
     add = tables.ascfr_additional
     bcf = add[(add["council"] == code) & (add["year"] == BASE_YEAR) & (add["measure"] == "income_from_better_care_fund")]["value"]
     own_lines = inputs[inputs["council"] == code]
-    net = tables.memo(("line_inputs", BASE_YEAR, "net_current_expenditure"), lambda: line_inputs(tables, BASE_YEAR, "net_current_expenditure"))
+    net = line_inputs(tables, BASE_YEAR, "net_current_expenditure")
     actual = {"year": BASE_YEAR, "gross_current_expenditure_gbp": float(own_lines["spend_gbp"].sum(min_count=1)),
               "net_current_expenditure_gbp": float(net.loc[net["council"] == code, "spend_gbp"].sum(min_count=1)),
               "basis": "ASC-FR 2016-17 (mandatory rows) for the same service lines, in 2016-17 prices; net = after income",
               "source": "ascfr_2016_17_totals"}
-    shares = tables.memo(("income_shares", BASE_YEAR), lambda: income_shares(tables))
+    shares = income_shares(tables)
     budget = build_budget(inputs, code, comparators, params, growth=growth, income_share=shares,
                           needs_ratio=needs_ratio, fee_rates=fee_rates, staffing=staffing,
                           bcf_income_gbp=float(bcf.iloc[0]) if len(bcf) else np.nan, actual=actual,

@@ -85,7 +85,7 @@ def model_inputs(tables, age: str, year: str, spec: str, config: dict | None = N
     except ValueError as error:
         raise UserError(str(error)) from None
     metric_id, _ = AGES[age]
-    values = tables.memo("national_values", lambda: national_values(tables))
+    values = national_values(tables)
     response = values[(values["metric_id"] == metric_id) & (values["year"] == year)].set_index("council")
     if response.empty:
         years = sorted(values.loc[values["metric_id"] == metric_id, "year"].unique())

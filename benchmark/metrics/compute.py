@@ -159,7 +159,15 @@ def _deprivation_metrics(tables, recipes: list[dict]) -> pd.DataFrame:
 
 
 def national_values(tables) -> pd.DataFrame:
-    """council, year, metric_id, numerator, denominator, value for every national metric (present rows only)."""
+    """council, year, metric_id, numerator, denominator, value for every national metric (present rows only).
+
+    Computed once per loaded tables (memoised on them): the metric panel, the expected-spend model
+    and the report's shared step all use it.
+    """
+    return tables.memo("national_values", lambda: _national_values(tables))
+
+
+def _national_values(tables) -> pd.DataFrame:
     by_kind: dict[str, list[dict]] = {}
     for m in METRICS:
         if m["recipe"] is not None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,3 +33,13 @@ def write_text_atomic(path: Path, text: str) -> Path:
 
 def write_bytes_atomic(path: Path, data: bytes) -> Path:
     return write_atomic(path, lambda p: p.write_bytes(data))
+
+
+def replace_folder(staging: Path, final: Path) -> None:
+    """Put the finished folder ``staging`` at ``final``, replacing any folder there: a reader sees
+    the old folder or the new one, never a mix (the old one is moved aside, then deleted)."""
+    old = final.with_name(f".{final.name}.old-{os.getpid()}")
+    if final.exists():
+        os.replace(final, old)
+    os.replace(staging, final)
+    shutil.rmtree(old, ignore_errors=True)

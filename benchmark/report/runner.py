@@ -42,7 +42,7 @@ from pathlib import Path
 
 from benchmark.data.sources import sha256_of
 from benchmark.errors import UserError
-from benchmark.report.files import write_atomic, write_text_atomic
+from benchmark.report.files import replace_folder, write_atomic, write_text_atomic
 from benchmark.report.kernel import RECYCLE_AFTER, START_TIMEOUT_S
 from benchmark.report.parameters import budget_params, check_parameters, read_parameter_file
 
@@ -317,7 +317,7 @@ def run_council(job: CouncilJob) -> CouncilResult:
         result.timings_s["html"] = round(time.perf_counter() - phase, 2)
         result.headlines = headlines
         result.files = {p.name: sha256_of(p) for p in sorted(partial.iterdir()) if p.is_file()}
-        _swap_into_place(partial, final)
+        replace_folder(partial, final)
         error_log.unlink(missing_ok=True)
         result.status = "succeeded"
     except BaseException as error:  # noqa: BLE001 - recorded, the run goes on (KeyboardInterrupt too: the parent decides)
@@ -412,14 +412,6 @@ def _read_headlines(folder: Path) -> dict:
     return json.loads((folder / "headlines.json").read_text(encoding="utf-8"))
 
 
-def _swap_into_place(partial: Path, final: Path) -> None:
-    old = final.with_name(f".{final.name}.old-{os.getpid()}")
-    if final.exists():
-        os.replace(final, old)
-    os.replace(partial, final)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 # ----------------------------------------------------------------------------------------------
 # the run
 # ----------------------------------------------------------------------------------------------
@@ -461,10 +453,8 @@ def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Pat
     data_dirs = {values["data_dir"] for values, _, _ in parameter_sets}
     tables_by_dir = {d: load_tables(d) for d in data_dirs}
     provenance = {str(d or "shipped"): tables.provenance for d, tables in tables_by_dir.items()}
-    names = {}
-    for d, tables in tables_by_dir.items():
-        names.update({values["council"]: tables.registry.council(values["council"]).name
-                      for values, _, _ in parameter_sets if values["data_dir"] == d})
+    names = {values["council"]: tables_by_dir[values["data_dir"]].registry.council(values["council"]).name
+             for values, _, _ in parameter_sets}
 
     for leftover in [*out_dir.glob(".*.partial-*"), *out_dir.glob(".kernel-*.stderr")]:
         shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)  # an interrupted earlier run

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import pickle
 import shutil
 import tempfile
@@ -46,6 +45,7 @@ from pathlib import Path
 import pandas as pd
 
 from benchmark.errors import UserError
+from benchmark.report.files import replace_folder, write_bytes_atomic
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +75,6 @@ def group_key(params: dict) -> tuple[str, int | None, tuple[str, ...]]:
     k = int(params.get("comparator_k") or 15) if method == "statistical" else None
     custom = tuple(str(c) for c in params.get("custom_comparators") or ()) if method == "custom" else ()
     return (method, k, custom)
-
-
-def _key_text(key: tuple) -> str:
-    return json.dumps(list(key))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -138,15 +134,15 @@ def _derive(tables) -> None:
     from benchmark.budget.model import fit_expected_spend
     from benchmark.metrics.compute import national_values
 
-    tables.memo("national_values", lambda: national_values(tables))
+    national_values(tables)
     for age in ("65plus", "18to64"):
         try:
             fit_expected_spend(tables, age)
         except UserError as error:  # a data folder without the model's year: reports say so
             log.warning("expected-spend model %s not fitted: %s", age, error)
     for measure in ("gross_current_expenditure", "net_current_expenditure"):
-        tables.memo(("line_inputs", base_budget.BASE_YEAR, measure), lambda m=measure: base_budget.line_inputs(tables, base_budget.BASE_YEAR, m))
-    tables.memo(("income_shares", base_budget.BASE_YEAR), lambda: base_budget.income_shares(tables))
+        base_budget.line_inputs(tables, base_budget.BASE_YEAR, measure)
+    base_budget.income_shares(tables)
 
 
 def base_digest(tables, key: tuple) -> str:
@@ -183,10 +179,7 @@ def _write_cached_base(path: Path, base: tuple) -> None:
     """Atomically, keeping the newest CACHE_KEEP entries; a read-only data folder just goes without."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        with open(temporary, "wb") as handle:
-            pickle.dump(base, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
+        write_bytes_atomic(path, pickle.dumps(base, protocol=pickle.HIGHEST_PROTOCOL))
         entries = sorted(path.parent.glob("*.pkl"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for old in entries[CACHE_KEEP:]:
             old.unlink(missing_ok=True)
@@ -271,12 +264,7 @@ def prepare_shared(parameter_sets: list[dict], out_dir: Path, tables_by_dir: dic
                 shared.tables = tables
             index["groups"].append({"file": name, "key": list(key), "comparator_settings": [list(g) for g in by_group]})
         (staging / INDEX).write_text(json.dumps(index, indent=1))
-        old = out_dir.with_name(f".{out_dir.name}-old-{os.getpid()}")
-        if out_dir.exists():
-            out_dir.rename(old)
-        staging.rename(out_dir)
-        if old.exists():
-            shutil.rmtree(old)
+        replace_folder(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
