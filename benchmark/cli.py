@@ -206,6 +206,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from benchmark.report.runner import CELL_TIMEOUT_S
+
     parser = _Parser(prog="python -m benchmark", description="Adult social care use-of-resources benchmarking for English councils.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -267,7 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", metavar="DIR", default="outputs", help="output folder (default outputs/): DIR/<ONS code>/, index.html, run_manifest.json")
     report.add_argument("--jobs", metavar="N", type=int, default=None, help="councils run at once, each in its own process (default: the number of CPUs)")
     report.add_argument("--year", metavar="YYYY-YY", help="financial year of the metrics (overrides 'year' in every parameter file)")
-    report.add_argument("--timeout", metavar="SECONDS", type=int, default=600, help="time limit for each notebook cell (default 600)")
+    report.add_argument("--timeout", metavar="SECONDS", type=int, default=CELL_TIMEOUT_S,
+                        help=f"time limit for each notebook cell (default {CELL_TIMEOUT_S})")
     report.add_argument("--notebook", metavar="FILE", default=None, help="report notebook (default notebooks/council_report.ipynb)")
     report.add_argument("--fresh-kernels", action="store_true",
                         help="start a new kernel for every council (default: one kernel per worker process, reset between councils)")

@@ -39,7 +39,6 @@ SECTION_NAMES = {
 }
 GROUP_PHRASE = {"nn": "similar councils", "statistical": "its statistical neighbours", "region": "other councils in its region",
                 "type": "councils of the same type", "england": "other English councils", "custom": "its chosen comparators"}
-RAG_WORDS = ("RED", "AMBER", "GREEN")
 ILLUSTRATIVE_NOTE = "ILLUSTRATIVE: rests on generated example data, not real figures"
 ILLUSTRATIVE_COMPARATORS_NOTE = ("ILLUSTRATIVE comparison: the council's own figure is from its files, but the comparator "
                                  "figures are generated example data, not real")
@@ -199,6 +198,7 @@ class ReportContent:
         self.params, self.shared, self.code, self.name = params, shared, code, name
         self.tables = shared.tables
         self.metrics = metrics
+        self._metrics_by_id = metrics.set_index("id")  # metric() and the section tables look rows up by id
         self.pairs = pairs
         self.local: dict[str, pd.DataFrame] = {}
         self.local_error: str | None = None
@@ -266,7 +266,7 @@ class ReportContent:
             self.budget_error = str(error)
 
     def metric(self, metric_id: str) -> pd.Series:
-        return self.metrics.set_index("id").loc[metric_id]
+        return self._metrics_by_id.loc[metric_id]
 
     def section(self, key: str) -> Section:
         if key not in SECTIONS:
@@ -294,7 +294,7 @@ class ReportContent:
         return text
 
     def _metric_rows(self, ids: list[str]) -> pd.DataFrame:
-        rows = self.metrics.set_index("id").reindex(ids).reset_index()
+        rows = self._metrics_by_id.reindex(ids).reset_index()
         out = pd.DataFrame({
             "metric": rows["label"],
             "year": rows["year"].fillna("n/a"),
@@ -312,11 +312,11 @@ class ReportContent:
         return out
 
     def _years(self, ids: list[str]) -> str:
-        years = sorted({str(y) for y in self.metrics.set_index("id").reindex(ids)["year"].dropna()})
+        years = sorted({str(y) for y in self._metrics_by_id.reindex(ids)["year"].dropna()})
         return ", ".join(years) if years else "n/a"
 
     def _sources(self, ids: list[str]) -> str:
-        rows = self.metrics.set_index("id").reindex(ids)
+        rows = self._metrics_by_id.reindex(ids)
         return "; ".join(dict.fromkeys(cite(s) for s in rows["source"].dropna()))
 
     def _group_values(self, metric_id: str, year: str) -> pd.DataFrame:
@@ -460,9 +460,9 @@ class ReportContent:
             latest = own[own["year"] == year].set_index("age_band")["value"]
             total = latest.get("all_ages", np.nan)
             source = own.loc[own["year"] == year, "source"].iloc[0]
-            rows.append({"measure": "Population, all ages", "value": f"{total:,.0f}", "year": f"mid-{year}", "source": cite(source)})
+            rows.append({"measure": "Population, all ages", "value": fmt(total, "count"), "year": f"mid-{year}", "source": cite(source)})
             for band in ("65+", "85+"):
-                rows.append({"measure": f"Population aged {band}", "value": f"{latest.get(band, np.nan):,.0f}", "year": f"mid-{year}", "source": cite(source)})
+                rows.append({"measure": f"Population aged {band}", "value": fmt(latest.get(band, np.nan), "count"), "year": f"mid-{year}", "source": cite(source)})
             rows.append({"measure": "Share of all ages aged 65+", "value": fmt(latest.get("65+", np.nan) / total * 100, "pct"),
                          "year": f"mid-{year}", "source": cite(source)})
         else:
@@ -719,8 +719,9 @@ class ReportContent:
         total_row = {"line": "Total (net)", **{s: millions(totals.loc[s, "total_gbp"]) for s in scenario_names}}
         gross_row = {"line": "Care spend covered by the needs model (gross, excl. assessment)", **{s: millions(totals.loc[s, "care_gross_gbp"]) for s in scenario_names}}
         side = pd.concat([side, pd.DataFrame([gross_row, total_row])], ignore_index=True)
-        side["ILLUSTRATIVE"] = [("ILLUSTRATIVE" if lines[(lines["label"] == lbl)]["illustrative"].any() else "") if lbl in set(lines["label"]) else
-                                ("ILLUSTRATIVE" if illustrative else "") for lbl in side["line"]]
+        # a line's own mark; the two rows summing every line take the budget's
+        line_illustrative = lines.groupby("label", sort=False)["illustrative"].any()
+        side["ILLUSTRATIVE"] = np.where(side["line"].map(line_illustrative).fillna(illustrative).astype(bool), "ILLUSTRATIVE", "")
         e, a = b.expected, b.actual
         paragraphs = [
             f"Each line is volume x unit cost in {b.budget_year}, built from the {b.base_year} base year and rolled forward by population growth "
@@ -944,6 +945,3 @@ def _write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> None:
         for name, frame in tables.items():
             frame.to_excel(writer, sheet_name=str(name)[:31], index=not isinstance(frame.index, pd.RangeIndex))
 
-
-def section_html(report: ReportContent, key: str) -> str:
-    return report.section(key).to_html()

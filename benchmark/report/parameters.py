@@ -11,7 +11,6 @@ from pathlib import Path
 
 from benchmark.errors import UserError
 
-NOT_SET = None
 
 
 @dataclass(frozen=True)
