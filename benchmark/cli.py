@@ -82,6 +82,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     differences = tables.provenance["differs_from_shipped"]
     counts = ", ".join(f"{name} {len(frame):,}" for name, frame in tables.frames.items())
     print(f"data in {data_dir} is valid: {counts} rows")
+    from benchmark.data.validate import reconciliation_notes
+
+    for note in reconciliation_notes(dict(tables.frames), tables.registry):
+        print(f"note: {note}")
     if args.council:
         from benchmark.local.panel import council_local_rows, council_paths
 
@@ -97,10 +101,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_data_log(args: argparse.Namespace) -> int:
-    from benchmark.data.sources import data_log_table
+    from benchmark.data.cli import cmd_log
 
-    sys.stdout.write(data_log_table())
-    return 0
+    return cmd_log(args)
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    from benchmark.data.cli import cmd_data as run
+
+    return run(args)
 
 
 def cmd_neighbours(args: argparse.Namespace) -> int:
@@ -193,7 +202,8 @@ def cmd_init_parameters(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "councils": (cmd_councils, "list every council: ONS code, CASSR code, name, region, type, years"),
     "validate": (cmd_validate, "check all data; exit 0 when clean, 1 listing every problem"),
-    "data-log": (cmd_data_log, "print the table of shipped sources (embedded in data/README.md)"),
+    "data": (cmd_data, "the data catalogue: status (years present, what could be added), add FILE... (a newer published file), log"),
+    "data-log": (cmd_data_log, "print the table of shipped sources (embedded in data/README.md); same as `data log`"),
     "neighbours": (cmd_neighbours, "print a council's comparator group: names and distances"),
     "metrics": (cmd_metrics, "print a council's metrics with comparator statistics"),
     "model": (cmd_model, "fit the expected-spend model and print coefficients and diagnostics"),
@@ -222,6 +232,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--council", metavar="COUNCIL", help="also check this council's own files (data/local/<ONS code>/)")
     _add_data_option(validate)
     _add_local_option(validate)
+
+    from benchmark.data.cli import add_arguments as add_arguments_data
+
+    data = commands.add_parser("data", help=COMMANDS["data"][1], description=COMMANDS["data"][1])
+    add_arguments_data(data, _add_data_option)
 
     data_log = commands.add_parser("data-log", help=COMMANDS["data-log"][1], description=COMMANDS["data-log"][1])
     _add_data_option(data_log)

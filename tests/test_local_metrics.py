@@ -51,10 +51,10 @@ def test_staff_per_1000_uses_latest_as_at_date_in_the_year(panel):
 def test_staff_per_1000_other_years_and_latest_population(panel):
     # 2017-18: 28.0 / 33,214 * 1000 = 0.843018
     assert value(panel, SOUTHAMPTON, "staff_per_1000_65plus", "2017-18")["value"] == pytest.approx(0.843018, abs=1e-6)
-    # 2022-23: mid-2022 not held -> mid-2021 34,393; 34.393 / 34,393 * 1000 = 1.0, and the source says so
-    row = value(panel, SOUTHAMPTON, "staff_per_1000_65plus", "2022-23")
+    # 2026-27: mid-2026 not held -> the latest, mid-2024, 35,555 (ONS); 35.555 / 35,555 * 1000 = 1.0, and the source says so
+    row = value(panel, SOUTHAMPTON, "staff_per_1000_65plus", "2026-27")
     assert row["value"] == pytest.approx(1.0)
-    assert "mid-2021" in row["source"] and "not held" in row["source"]
+    assert "mid-2024" in row["source"] and "not held" in row["source"]
 
 
 def test_staff_roles_subset_and_agency(tables):

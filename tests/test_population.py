@@ -9,14 +9,17 @@ import pytest
 from benchmark.data.population import (
     AGE_BANDS,
     AGES,
-    cross_check_2020_csv,
+    cross_check_duplicates,
+    cross_check_mye2,
     districts_population_by_age,
     england_totals,
     load_area_and_density,
     load_population_bands,
     load_population_by_age,
+    mye2_files,
     workbook_population_by_age,
 )
+from benchmark.data.ons_mye import detect_mye2
 from benchmark.data.tidy import COUNCIL_CODE_PATTERN
 from benchmark.errors import DataError
 
@@ -29,6 +32,7 @@ LOOKUP = RAW / "la_codes" / "ons-lookups" / "030.csv"
 SOUTHAMPTON, LEICESTER, HAMPSHIRE = "E06000045", "E06000016", "E10000014"
 
 #: ONS mid-year estimates, England, all ages (MYE2 "ENGLAND" row; mid-2021 sum of English districts).
+#: Mid-2015 to mid-2020 as first published (Census 2011-based); mid-2021 on Census 2021-based.
 PUBLISHED_ENGLAND = {
     "2015": 54_786_327,
     "2016": 55_268_067,
@@ -37,7 +41,11 @@ PUBLISHED_ENGLAND = {
     "2019": 56_286_961,
     "2020": 56_550_138,
     "2021": 56_536_419,
+    "2022": 57_106_398,  # MYE22UK, published 26 March 2024
+    "2023": 57_690_323,  # MYE23 (England and Wales), published 15 July 2024
+    "2024": 58_620_101,  # mid-2024 England and Wales release (here as a CSV export of its MYE2 sheet)
 }
+YEARS = sorted(PUBLISHED_ENGLAND)
 PUBLISHED_65_PLUS = {
     SOUTHAMPTON: {"2015": 32_948, "2016": 33_239, "2017": 33_214, "2018": 33_508, "2019": 33_873, "2020": 33_978},
     LEICESTER: {"2015": 40_054, "2016": 40_725, "2017": 41_536, "2018": 42_304, "2019": 43_121, "2020": 43_602},
@@ -68,7 +76,7 @@ def test_by_age_is_a_tidy_table_of_persons(by_age):
     assert by_age["value"].notna().all()
     assert set(by_age["measure"]) == {"population"}
     assert set(by_age["unit"]) == {"persons"}
-    assert sorted(set(by_age["year"])) == [str(y) for y in range(2015, 2022)]
+    assert sorted(set(by_age["year"])) == YEARS == [str(y) for y in range(2015, 2025)]
     assert by_age["council"].str.match(COUNCIL_CODE_PATTERN).all()
     assert not by_age.duplicated(["council", "year", "age"]).any()
     # every council-year has exactly the single years 0..89 and the 90+ group, in order
@@ -79,7 +87,8 @@ def test_by_age_is_a_tidy_table_of_persons(by_age):
 
 def test_source_ids_name_each_year(by_age):
     sources = by_age.groupby("year")["source"].unique().map(list).to_dict()
-    expected = {str(y): [f"ons_mye_{y}"] for y in range(2015, 2021)} | {"2021": ["ons_mye_2021_csv"]}
+    # MYE2 files: the publication id and year (Found.source_id); pop2021.csv keeps its own id
+    expected = {y: [f"ons_mye2_{y}"] for y in YEARS if y != "2021"} | {"2021": ["ons_mye_2021_csv"]}
     assert sources == expected
 
 
@@ -87,15 +96,21 @@ def test_councils_follow_the_geography_of_each_file(by_age):
     councils = by_age.groupby("year")["council"].unique().map(set)
     # Northamptonshire: MYE2 to mid-2019; the mid-2020 file is on 2021 geography (North/West Northants)
     assert [y for y, c in councils.items() if "E10000021" in c] == ["2015", "2016", "2017", "2018", "2019"]
-    assert [y for y, c in councils.items() if {"E06000061", "E06000062"} <= c] == ["2020", "2021"]
+    assert [y for y, c in councils.items() if {"E06000061", "E06000062"} <= c] == ["2020", "2021", "2022", "2023", "2024"]
     # Bournemouth and Dorset County to mid-2017; BCP and Dorset Council from the mid-2018 file (2019 codes)
     assert [y for y, c in councils.items() if "E06000028" in c] == ["2015", "2016", "2017"]
     assert [y for y, c in councils.items() if "E10000009" in c] == ["2015", "2016", "2017"]
-    assert [y for y, c in councils.items() if "E06000058" in c] == ["2018", "2019", "2020", "2021"]
+    assert [y for y, c in councils.items() if "E06000058" in c] == ["2018", "2019", "2020", "2021", "2022", "2023", "2024"]
     # Buckinghamshire County to mid-2018; the unitary from the mid-2019 file (2020 codes)
     assert [y for y, c in councils.items() if "E10000002" in c] == ["2015", "2016", "2017", "2018"]
-    assert [y for y, c in councils.items() if "E06000060" in c] == ["2019", "2020", "2021"]
-    assert councils.map(len).to_dict() == {"2015": 152, "2016": 152, "2017": 152, "2018": 151, "2019": 151, "2020": 152, "2021": 152}
+    assert [y for y, c in councils.items() if "E06000060" in c] == ["2019", "2020", "2021", "2022", "2023", "2024"]
+    # Cumbria, North Yorkshire and Somerset counties to mid-2021; their unitaries from the mid-2022 file
+    # (April 2023 boundaries): Cumbria splits into two, so one more council from mid-2022
+    for county in ("E10000006", "E10000023", "E10000027"):
+        assert [y for y, c in councils.items() if county in c] == ["2015", "2016", "2017", "2018", "2019", "2020", "2021"]
+    assert [y for y, c in councils.items() if {"E06000063", "E06000064", "E06000065", "E06000066"} <= c] == ["2022", "2023", "2024"]
+    assert councils.map(len).to_dict() == {"2015": 152, "2016": 152, "2017": 152, "2018": 151, "2019": 151, "2020": 152, "2021": 152,
+                                           "2022": 153, "2023": 153, "2024": 153}
 
 
 # ------------------------------------------------------------------------------------ published figures
@@ -234,18 +249,26 @@ def test_bands_add_up_for_every_council_year(bands, by_age):
     assert ((table["18-64"] + table["65+"]) == table["18+"]).all()
 
 
-# ------------------------------------------------------------------------------------ 2020 CSV cross-check
+# ------------------------------------------------------------------------------------ duplicate files cross-check
+
+
+def test_the_workbook_is_used_and_the_2020_csv_is_a_duplicate():
+    files = mye2_files(RAW)
+    assert sorted(files.used) == [y for y in YEARS if y != "2021"]  # mid-2021 comes from pop2021.csv
+    assert files.used["2020"][0].name == "ukpopestimatesmid2020on2021geography.xls"
+    assert [(path.name, found.year) for path, found in files.duplicates] == [("lad_age_2020.csv", "2020")]
 
 
 def test_2020_csv_agrees_with_the_workbook(by_age):
-    assert cross_check_2020_csv(RAW, by_age) == []
+    assert cross_check_duplicates(RAW, by_age) == []
 
 
 def test_2020_csv_disagreement_and_bad_value_are_reported(by_age):
     # Fixture: header and the Leicester and Southampton rows of lad_age_2020.csv, with Leicester age 5
     # changed from "5,019" to "5,0l9" and Southampton age 70 changed from "1,794" to "2,601".
     mine = by_age[by_age["council"].isin([LEICESTER, SOUTHAMPTON])]
-    problems = cross_check_2020_csv(FIXTURES / "lad_age_2020_disagrees", mine)
+    path = FIXTURES / "lad_age_2020_disagrees" / "population" / "lad_age_2020.csv"
+    problems = cross_check_mye2(path, detect_mye2(path), mine)
     assert [(p.row, p.column) for p in problems] == [(2, "5"), (3, "70")]
     assert all(p.file.endswith("lad_age_2020.csv") for p in problems)
     assert "5,0l9" in problems[0].message

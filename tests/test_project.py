@@ -6,19 +6,24 @@ import tomllib
 
 import yaml
 
-from benchmark.data.sources import SOURCES, checksum_differences, data_log_table
+from benchmark.data.catalogue import read_record
+from benchmark.data.sources import SOURCES, checksum_differences, data_log_rows, data_log_table
 from conftest import RAW, ROOT
 
-
-def test_every_shipped_file_is_logged_and_unchanged():
-    on_disk = {str(p.relative_to(RAW)) for p in RAW.rglob("*") if p.is_file()}
-    assert on_disk == {s.path for s in SOURCES}
-    assert checksum_differences(RAW) == {}
+def test_every_shipped_file_is_logged_recorded_and_unchanged():
+    record = read_record(ROOT / "data")
+    on_disk = {p.relative_to(RAW).as_posix() for p in RAW.rglob("*") if p.is_file()}
+    logged = {s.path for s in data_log_rows(RAW, record)}
+    assert on_disk == logged
+    # every file is either described by hand or recorded in data/catalogue.json, never both
+    described = {s.path for s in SOURCES}
+    assert logged == described | set(record["files"])
+    assert checksum_differences(RAW, record) == {}
 
 
 def test_data_readme_embeds_the_current_data_log():
     readme = (ROOT / "data" / "README.md").read_text(encoding="utf-8")
-    assert data_log_table() in readme, "run: python -m benchmark data-log, and paste into data/README.md"
+    assert data_log_table(RAW, read_record(ROOT / "data")) in readme, "run: python -m benchmark data log (data add rewrites data/README.md)"
 
 
 def _name(requirement: str) -> str:

@@ -109,7 +109,7 @@ def test_every_shipped_parameter_file_passes_the_checks():
     southampton, source = by_code["E06000045"]
     assert source.endswith("parameters/E06000045.yml")
     assert [s["name"] for s in southampton["budget_scenarios"]][-1] == "fee_schedule"
-    assert southampton["local_dir"] is None and southampton["budget_year"] == "2019-20"
+    assert southampton["local_dir"] is None and southampton["budget_year"] is None
     assert any(s.get("unit_cost") == "fee_schedule" for s in by_code["E06000016"][0]["budget_scenarios"])
 
 

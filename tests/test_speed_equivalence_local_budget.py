@@ -56,7 +56,7 @@ def test_line_inputs_keep_missing_components_missing():
                                         for c in "ABC" for band in ("65+", "18-64", "18+")]),
         memo=lambda key, compute: compute(),  # as Tables.memo, without keeping the result
     )
-    out = line_inputs(tables).set_index(["council", "service_line"])
+    out = line_inputs(tables, "2016-17").set_index(["council", "service_line"])
     residential = out.xs("residential_65plus", level="service_line")
     assert residential.loc["A", "spend_gbp"] == 150.0 and residential.loc["A", "volume"] == 5.0
     assert np.isnan(residential.loc["B", "spend_gbp"])  # a suppressed component: missing, never 0

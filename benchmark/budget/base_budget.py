@@ -1,7 +1,7 @@
 """The needs-based base budget, built up line by line: volume × unit cost, every choice a parameter.
 
-**Base year** 2016-17: the one shipped year in which ASC-FR spend, activity (client weeks) and
-income are all published.  **Lines** (:data:`SERVICE_LINES`):
+**Base year**: the newest year in which ASC-FR spend, activity (client weeks) and income are all
+in the data (:func:`benchmark.data.years.budget_base_year`; the shipped data has one such year).  **Lines** (:data:`SERVICE_LINES`):
 
 * care homes (residential, nursing; 65+ and 18-64): volume = long-term client weeks (in-house and
   external), unit cost = gross current expenditure ÷ client weeks;
@@ -22,7 +22,7 @@ council's placement-weighted weekly fee from its local files); staffing ratio ``
 ``comparator_average``; income share ``own`` | ``comparator_median``.
 
 **Rolled forward** to the budget year: volumes by the population growth of the line's age group
-(ONS mid-year estimates; past mid-2021, the ``demographic_growth_pct`` parameter per year), unit
+(ONS mid-year estimates; past the latest estimate, the ``demographic_growth_pct`` parameter per year), unit
 costs by ``fee_inflation_pct`` a year (``pay_inflation_pct`` for staffing).
 
 **Gap** between a scenario and the current pattern, per line: volume effect = (V_s − V_c) × P_c,
@@ -30,16 +30,18 @@ price effect = (P_s − P_c) × V_s; the two add up to the line's difference exa
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 import pandas as pd
 
+from benchmark.data import years as data_years
 from benchmark.data.tidy import financial_year_start, mid_year_for
 from benchmark.errors import UserError
 
-BASE_YEAR = "2016-17"
-LATEST_POPULATION_YEAR = 2021
+#: Years of population growth over which the council's own trend is measured, when a budget year
+#: lies beyond the latest ONS estimate and no growth rate is set.
+TREND_YEARS = 5
 
 #: id, label, age group, what selects its spend in ASC-FR, volume kind
 SERVICE_LINES = pd.DataFrame(
@@ -97,7 +99,7 @@ class Scenario:
 
 
 DEFAULT_SCENARIOS = (
-    Scenario("current_pattern", "the council's own 2016-17 activity and unit costs, rolled forward"),
+    Scenario("current_pattern", "the council's own base-year activity and unit costs, rolled forward"),
     Scenario("comparator_median", "the comparator group's median activity rates and unit costs", "comparator", "comparator_median",
              income_share="comparator_median"),
     Scenario("needs_model", "own unit costs; activity scaled to the spend per head the needs model expects", "needs_model", "own"),
@@ -108,20 +110,21 @@ DEFAULT_SCENARIOS = (
 class BudgetParams:
     """Every assumption of the build-up; each is a key of the council's parameter file."""
 
-    budget_year: str = "2019-20"
+    budget_year: str | None = None  # None: two years after the newest outturn in the data
     fee_inflation_pct: float = 3.0
     pay_inflation_pct: float = 2.0
     demographic_growth_pct: float | None = None  # per year, for years past the ONS estimates; None: latest ONS trend
     cost_per_fte_gbp: float = 45_000.0
     scenarios: tuple[Scenario, ...] = DEFAULT_SCENARIOS
 
-    def check(self) -> None:
-        try:
-            start = financial_year_start(self.budget_year)
-        except ValueError as error:
-            raise UserError(f"budget_year: {error}") from None
-        if start < financial_year_start(BASE_YEAR):
-            raise UserError(f"budget_year {self.budget_year} is before the base year {BASE_YEAR}")
+    def check(self, base_year: str | None = None) -> None:
+        if self.budget_year is not None:
+            try:
+                start = financial_year_start(self.budget_year)
+            except ValueError as error:
+                raise UserError(f"budget_year: {error}") from None
+            if base_year is not None and start < financial_year_start(base_year):
+                raise UserError(f"budget_year {self.budget_year} is before the base year {base_year}")
         for name in ("fee_inflation_pct", "pay_inflation_pct", "demographic_growth_pct"):
             value = getattr(self, name)
             if value is not None and not -10.0 <= value <= 25.0:
@@ -160,12 +163,14 @@ def params_from_mapping(values: dict) -> BudgetParams:
 # inputs for every council (base year)
 # ----------------------------------------------------------------------------------------------
 
-def line_inputs(tables, base_year: str = BASE_YEAR, measure: str = "gross_current_expenditure") -> pd.DataFrame:
+def line_inputs(tables, base_year: str | None = None, measure: str = "gross_current_expenditure") -> pd.DataFrame:
     """council × service line: base-year spend (£, ASC-FR ``measure``), volume and the age group's population.
 
     Sums are strict: a suppressed component makes the line's spend or volume missing.  Computed
     once per loaded tables (memoised on them): every council's budget reads the same inputs.
+    ``base_year`` None: the data's base year (:func:`benchmark.data.years.budget_base_year`).
     """
+    base_year = base_year or data_years.budget_base_year(tables)
     return tables.memo(("line_inputs", base_year, measure), lambda: _line_inputs(tables, base_year, measure))
 
 
@@ -235,9 +240,10 @@ def _strict_sums(council: np.ndarray, values: np.ndarray, councils: int) -> np.n
     return sums
 
 
-def income_shares(tables, base_year: str = BASE_YEAR) -> pd.Series:
+def income_shares(tables, base_year: str | None = None) -> pd.Series:
     """Other income as a share of gross expenditure on long- and short-term care, by council
     (memoised on the tables, like :func:`line_inputs`)."""
+    base_year = base_year or data_years.budget_base_year(tables)
     return tables.memo(("income_shares", base_year), lambda: _income_shares(tables, base_year))
 
 
@@ -251,21 +257,23 @@ def _income_shares(tables, base_year: str) -> pd.Series:
 def population_growth(tables, age_band: str, from_year: str, to_year: str, growth_pct: float | None) -> tuple[pd.Series, str]:
     """Ratio population(to) ÷ population(from) by council for an age group, and how it was found.
 
-    ONS mid-year estimates up to mid-2021; beyond, the last known year is grown by
-    ``growth_pct`` a year, or (None) by the council's own average growth over the last five years.
+    ONS mid-year estimates up to the latest in the data; beyond, the last known year is grown by
+    ``growth_pct`` a year, or (None) by the council's own average growth over the last
+    :data:`TREND_YEARS` years.
     """
     bands = tables.population_bands
     series = bands[bands["age_band"] == age_band].pivot_table(index="council", columns="year", values="value", aggfunc="sum")
     start, end = int(mid_year_for(from_year)), int(mid_year_for(to_year))
-    known = min(end, LATEST_POPULATION_YEAR)
+    latest = data_years.latest_population_year(tables)
+    known = min(end, latest)
     ratio = series[str(known)] / series[str(start)]
     how = f"ONS mid-year estimates, mid-{start} to mid-{known}"
     if end > known:
         years = end - known
         if growth_pct is None:
-            trend = (series[str(LATEST_POPULATION_YEAR)] / series[str(LATEST_POPULATION_YEAR - 5)]) ** (1 / 5)
+            trend = (series[str(latest)] / series[str(latest - TREND_YEARS)]) ** (1 / TREND_YEARS)
             ratio = ratio * trend ** years
-            how += f", then the council's own 2016-2021 average growth for {years} more year(s)"
+            how += f", then the council's own mid-{latest - TREND_YEARS} to mid-{latest} average growth for {years} more year(s)"
         else:
             ratio = ratio * (1 + growth_pct / 100) ** years
             how += f", then {growth_pct:g}% a year for {years} more year(s) (parameter)"
@@ -293,7 +301,8 @@ def build_budget(inputs: pd.DataFrame, council: str, comparators: list[str], par
                  growth: dict[str, pd.Series], income_share: pd.Series, needs_ratio: dict[str, float],
                  fee_rates: dict[str, float] | None = None, staffing: dict | None = None,
                  bcf_income_gbp: float = np.nan, actual: dict | None = None,
-                 sources: dict[str, str] | None = None, illustrative: dict[str, bool] | None = None) -> Budget:
+                 sources: dict[str, str] | None = None, illustrative: dict[str, bool] | None = None,
+                 base_year: str, base_sources: dict[str, str] | None = None) -> Budget:
     """The build-up for ``council`` under every scenario of ``params`` (pure: no data loading).
 
     ``inputs``: :func:`line_inputs` rows for at least the council and its comparators.
@@ -301,15 +310,21 @@ def build_budget(inputs: pd.DataFrame, council: str, comparators: list[str], par
     ``needs_ratio``: age band -> expected ÷ actual spend per head (leave-one-out model).
     ``fee_rates``: {'residential_65plus': £/week, 'nursing_65plus': £/week} from the fee schedule.
     ``staffing``: {'own_fte', 'own_ratio', 'comparator_ratio', 'population_65plus'} (workforce file).
+    ``base_year``: the year of ``inputs``; ``base_sources``: the source ids ('a+b') its ASC-FR
+    rows come from, by table: 'expenditure', 'activity', 'additional'.
+    ``params.budget_year`` must be set (the caller resolves the default from the data).
     """
-    params.check()
+    params.check(base_year)
+    if params.budget_year is None:
+        raise ValueError("build_budget needs params.budget_year (council_budget sets the data's default)")
     fee_rates, staffing, sources, illustrative = fee_rates or {}, staffing or {}, sources or {}, illustrative or {}
-    years = financial_year_start(params.budget_year) - financial_year_start(BASE_YEAR)
+    cited = {"expenditure": "", "activity": "", "additional": "", **(base_sources or {})}
+    years = financial_year_start(params.budget_year) - financial_year_start(base_year)
     fee_uplift = (1 + params.fee_inflation_pct / 100) ** years
     pay_uplift = (1 + params.pay_inflation_pct / 100) ** years
     own = inputs[inputs["council"] == council].set_index("service_line")
     if own.empty:
-        raise UserError(f"{council} has no ASC-FR {BASE_YEAR} spend: a base budget needs the base year")
+        raise UserError(f"{council} has no ASC-FR {base_year} spend: a base budget needs the base year")
     group = inputs[inputs["council"].isin(comparators)]
     median_rate = group.groupby("service_line")["rate_per_1000"].median()
     median_cost = group.groupby("service_line")["unit_cost_gbp"].median()
@@ -350,7 +365,8 @@ def build_budget(inputs: pd.DataFrame, council: str, comparators: list[str], par
                 else:
                     cost_base, cost_how = base["unit_cost_gbp"], "own"
                 unit_cost = cost_base * fee_uplift
-                source = "ASC-FR 2016-17 (ascfr_2016_17_totals" + ("+ascfr_2016_17_activity" if spec["volume_kind"] == "client_weeks" else "") + "); ONS population"
+                ids = "+".join(filter(None, [cited["expenditure"], cited["activity"] if spec["volume_kind"] == "client_weeks" else ""]))
+                source = f"ASC-FR {base_year} ({ids}); ONS population"
                 if choice == "fee_schedule" and line in fee_rates:
                     source += "; " + sources.get("fees", "local fee schedule")
                 is_illustrative = bool(choice == "fee_schedule" and line in fee_rates and illustrative.get("fees", False))
@@ -367,15 +383,15 @@ def build_budget(inputs: pd.DataFrame, council: str, comparators: list[str], par
                      "age_band": "18+", "volume": gross, "volume_unit": "£ gross spend", "volume_basis": "sum of the lines above",
                      "unit_cost_gbp": -share, "unit_cost_basis": f"income share of gross spend ({scenario.income_share}) {share:.3f}",
                      "amount_gbp": -share * gross, "base_year_spend_gbp": np.nan,
-                     "source": "ASC-FR 2016-17 total income ÷ total expenditure (ascfr_2016_17_totals)", "illustrative": False})
+                     "source": f"ASC-FR {base_year} total income ÷ total expenditure ({cited['expenditure']})", "illustrative": False})
         rows.append({"scenario": scenario.name, "service_line": "less_bcf_income", "label": "Less: income from the Better Care Fund",
                      "age_band": "18+", "volume": 1.0, "volume_unit": "year", "volume_basis": "base year, not uplifted",
-                     "unit_cost_gbp": -bcf_income_gbp, "unit_cost_basis": "ASC-FR 2016-17 income from the Better Care Fund",
+                     "unit_cost_gbp": -bcf_income_gbp, "unit_cost_basis": f"ASC-FR {base_year} income from the Better Care Fund",
                      "amount_gbp": -bcf_income_gbp, "base_year_spend_gbp": np.nan,
-                     "source": "ASC-FR 2016-17 additional data (ascfr_2016_17_additional)", "illustrative": False})
+                     "source": f"ASC-FR {base_year} additional data ({cited['additional']})", "illustrative": False})
     lines = pd.DataFrame(rows)
     lines.insert(2, "budget_year", params.budget_year)
-    lines.insert(3, "base_year", BASE_YEAR)
+    lines.insert(3, "base_year", base_year)
     lines = _explain_gaps(lines, params.scenarios[0].name)
     totals = lines.groupby("scenario", sort=False).agg(
         total_gbp=("amount_gbp", lambda v: v.sum(min_count=1)), lines_missing=("amount_gbp", lambda v: int(v.isna().sum())),
@@ -387,9 +403,9 @@ def build_budget(inputs: pd.DataFrame, council: str, comparators: list[str], par
     totals["care_gross_gbp"] = totals["scenario"].map(care.groupby("scenario", sort=False)["amount_gbp"].sum(min_count=1))
     notes = []
     if np.isnan(bcf_income_gbp):
-        notes.append("Better Care Fund income is not available for this council in ASC-FR 2016-17 (suppressed or not reported): "
+        notes.append("Better Care Fund income is not available for this council in ASC-FR {base_year} (suppressed or not reported): "
                       "the line is missing and the totals do not deduct it")
-    return Budget(council, params.budget_year, BASE_YEAR, list(comparators), lines, totals, actual or {}, notes=notes)
+    return Budget(council, params.budget_year, base_year, list(comparators), lines, totals, actual or {}, notes=notes)
 
 
 def _explain_gaps(lines: pd.DataFrame, reference: str) -> pd.DataFrame:
@@ -425,17 +441,20 @@ def council_budget(tables, council: str, params: BudgetParams | None = None, gro
     from benchmark.local.panel import local_metric_panel
 
     params = params or BudgetParams()
-    params.check()
+    base_year = data_years.budget_base_year(tables)
+    if params.budget_year is None:
+        params = replace(params, budget_year=data_years.default_budget_year(tables))
+    params.check(base_year)
     found = tables.registry.find(council)
     code = found.ons_code
-    inputs = line_inputs(tables)
+    inputs = line_inputs(tables, base_year)
     if inputs[inputs["council"] == code].empty:
-        raise UserError(f"{found.name} ({code}) has no ASC-FR {BASE_YEAR} spend: a base budget needs the base year")
+        raise UserError(f"{found.name} ({code}) has no ASC-FR {base_year} spend: a base budget needs the base year")
     if comparators is None:
-        comparators = list(comparator_group(tables, code, group, year=BASE_YEAR if group != "nn" else None)["neighbour"])
+        comparators = list(comparator_group(tables, code, group, year=base_year if group != "nn" else None)["neighbour"])
     growth, growth_how = {}, {}
     for band in ("65+", "18-64", "18+"):
-        growth[band], growth_how[band] = population_growth(tables, band, BASE_YEAR, params.budget_year, params.demographic_growth_pct)
+        growth[band], growth_how[band] = population_growth(tables, band, base_year, params.budget_year, params.demographic_growth_pct)
 
     needs_ratio, expected = {}, {"year": None, "expected_gbp": 0.0, "pi_low_gbp": 0.0, "pi_high_gbp": 0.0}
     notes = []
@@ -468,7 +487,7 @@ def council_budget(tables, council: str, params: BudgetParams | None = None, gro
         row = _latest_local(local_panel, code, metric_id)
         if row is not None:
             # the schedule's rates are in its own year's prices: deflate to the base year, then uplift like every line
-            years = financial_year_start(row["year"]) - financial_year_start(BASE_YEAR)
+            years = financial_year_start(row["year"]) - financial_year_start(base_year)
             fee_rates[line] = row["value"] / (1 + params.fee_inflation_pct / 100) ** years
             sources["fees"], illustrative["fees"] = f"{row['source']} ({row['year']} fee rates, all client groups)", bool(row["illustrative"])
     staff = _latest_local(local_panel, code, "staff_per_1000_65plus")
@@ -481,18 +500,21 @@ def council_budget(tables, council: str, params: BudgetParams | None = None, gro
         illustrative["staffing"] = bool(staff["illustrative"] or peers["illustrative"].any())
 
     add = tables.ascfr_additional
-    bcf = add[(add["council"] == code) & (add["year"] == BASE_YEAR) & (add["measure"] == "income_from_better_care_fund")]["value"]
+    bcf = add[(add["council"] == code) & (add["year"] == base_year) & (add["measure"] == "income_from_better_care_fund")]["value"]
     own_lines = inputs[inputs["council"] == code]
-    net = line_inputs(tables, BASE_YEAR, "net_current_expenditure")
-    actual = {"year": BASE_YEAR, "gross_current_expenditure_gbp": float(own_lines["spend_gbp"].sum(min_count=1)),
+    net = line_inputs(tables, base_year, "net_current_expenditure")
+    base_sources = {name: "+".join(sorted(frame.loc[frame["year"] == base_year, "source"].astype(str).unique()))
+                    for name, frame in (("expenditure", tables.ascfr_expenditure), ("activity", tables.ascfr_activity),
+                                        ("additional", add))}
+    actual = {"year": base_year, "gross_current_expenditure_gbp": float(own_lines["spend_gbp"].sum(min_count=1)),
               "net_current_expenditure_gbp": float(net.loc[net["council"] == code, "spend_gbp"].sum(min_count=1)),
-              "basis": "ASC-FR 2016-17 (mandatory rows) for the same service lines, in 2016-17 prices; net = after income",
-              "source": "ascfr_2016_17_totals"}
-    shares = income_shares(tables)
+              "basis": f"ASC-FR {base_year} (mandatory rows) for the same service lines, in {base_year} prices; net = after income",
+              "source": base_sources["expenditure"]}
+    shares = income_shares(tables, base_year)
     budget = build_budget(inputs, code, comparators, params, growth=growth, income_share=shares,
                           needs_ratio=needs_ratio, fee_rates=fee_rates, staffing=staffing,
                           bcf_income_gbp=float(bcf.iloc[0]) if len(bcf) else np.nan, actual=actual,
-                          sources=sources, illustrative=illustrative)
+                          sources=sources, illustrative=illustrative, base_year=base_year, base_sources=base_sources)
     budget.expected = expected
     budget.notes = notes + budget.notes + [f"population growth: {how}" for how in dict.fromkeys(growth_how.values())]
     return budget

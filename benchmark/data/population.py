@@ -5,22 +5,32 @@ Convention: **financial year YYYY-YY uses the mid-YYYY estimate** (the 30 June e
 in the first quarter of that financial year; see :func:`benchmark.data.tidy.mid_year_for`).  So
 2018-19 spending is divided by the mid-2018 population.
 
-Sources (paths relative to ``raw_dir``, which is ``data/raw``):
+How the years are found (paths relative to ``raw_dir``, which is ``data/raw``); no year is written
+in the code:
 
-* mid-2015 to mid-2020: the ONS MYE2 "persons" sheet of each year's workbook
-  (:data:`MYE_WORKBOOKS`).  Each workbook is on the council codes of its own release, so a council
-  appears in exactly the years whose file lists it: Bournemouth (E06000028), Poole (E06000029) and
-  Dorset County (E10000009) to mid-2017; Bournemouth, Christchurch and Poole (E06000058) and Dorset
-  Council (E06000059) from mid-2018 (that file is on 2019 codes); Buckinghamshire County
-  (E10000002) to mid-2018 and the unitary (E06000060) from mid-2019 (2020 codes); Northamptonshire
-  (E10000021) to mid-2019 and North and West Northamptonshire (E06000061, E06000062) from mid-2020
-  (the mid-2020 file is on 2021 geography).  Nothing is re-based or back-cast here.
-* mid-2021: ``population/pop2021.csv``, districts by sex and single year of age.  Shire counties
-  (E10) are the sum of their districts (E07) per ``la_codes/ons-lookups/030.csv`` (2020 lookup); a
-  county none of whose districts is in the file (Northamptonshire in 2021) is left out, a county
-  with only some of them is an error.
-* ``population/lad_age_2020.csv``: the mid-2020 MYE2 persons table as CSV, used only by
-  :func:`cross_check_2020_csv`.
+* every ONS MYE2 persons table anywhere under ``population/`` (ONS's workbooks in
+  ``population/ons_mye/``, and CSV exports of the persons sheet such as
+  ``population/lad_age_2020.csv`` and ``population/ons_mye/mye24tablesew.csv``) is found by
+  :func:`benchmark.data.ons_mye.detect_mye2`, which reads its mid-year from the sheet's title (or,
+  for a CSV export without a title, from the file name) and its edition and series (Census
+  2011-based to mid-2020 as first published, Census 2021-based from mid-2021).  Where two files hold
+  the same mid-year, ONS's own workbook is used and the other is cross-checked against it
+  (:func:`cross_check_duplicates`); a disagreement is an error.  Each file is on the council codes
+  of its own release, so a council appears in exactly the years whose file lists it: Bournemouth
+  (E06000028), Poole (E06000029) and Dorset County (E10000009) to mid-2017; Bournemouth,
+  Christchurch and Poole (E06000058) and Dorset Council (E06000059) from mid-2018 (that file is on
+  2019 codes); Buckinghamshire County (E10000002) to mid-2018 and the unitary (E06000060) from
+  mid-2019 (2020 codes); Northamptonshire (E10000021) to mid-2019 and North and West
+  Northamptonshire (E06000061, E06000062) from mid-2020 (the mid-2020 file is on 2021 geography);
+  Cumbria (E10000006), North Yorkshire County (E10000023) and Somerset County (E10000027) to
+  mid-2020 and their successor unitaries Cumberland (E06000063), Westmorland and Furness
+  (E06000064), North Yorkshire (E06000065) and Somerset (E06000066) from mid-2022 (the mid-2022 and
+  later files are on April 2023 boundaries).  Nothing is re-based or back-cast here.
+* ``population/pop2021.csv``: districts by sex and single year of age, long.  Its mid-year is taken
+  from its value column's name (``population_2021`` -> 2021; the file has no year column), and it
+  is used only for a year no MYE2 file holds.  Shire counties (E10) are the sum of their districts
+  (E07) per ``la_codes/ons-lookups/030.csv`` (2020 lookup); a county none of whose districts is in
+  the file (Northamptonshire in 2021) is left out, a county with only some of them is an error.
 * ``population/ukpopestimatesmid2020on2021geography.csv``: ONS MYE5 (area and density), on 2021
   geography for every year, so abolished councils are absent from it.
 
@@ -36,25 +46,25 @@ Values:
 * every value is a float; a blank or suppressed cell is NaN, never 0, and any band that includes it
   is NaN too.  A cell that is not a number raises :class:`~benchmark.errors.DataError` naming the
   file, the row (spreadsheet row or CSV line) and the column.
+* ``source``: ``ons_mye2_<year>`` for an MYE2 file (:attr:`benchmark.data.publications.Found.source_id`),
+  ``ons_mye_<year>_csv`` for pop2021.csv.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import csv
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from benchmark.data.readers import ProblemLog, display_path, read_csv, read_excel_table, require_columns, to_number
+from benchmark.data import ons_mye
+from benchmark.data.ons_mye import AGES, ENGLAND_CODE, MEASURE, TOP_AGE, UNIT, wide_to_tidy  # noqa: F401 (re-exported)
+from benchmark.data.publications import Found
+from benchmark.data.readers import ProblemLog, display_path, read_csv, to_number
 from benchmark.data.tidy import COUNCIL_CODE_PATTERN, tidy
 from benchmark.errors import DataError, Problem
-
-MEASURE = "population"
-UNIT = "persons"
-
-#: Ages as they appear in the tidy table: single years 0-89 then the open top group.
-AGES: tuple[str, ...] = tuple(str(a) for a in range(90)) + ("90+",)
-TOP_AGE = "90+"
 
 #: Age bands as (first single year, last single year or None for "and over").
 AGE_BANDS: dict[str, tuple[int, int | None]] = {
@@ -68,65 +78,111 @@ AGE_BANDS: dict[str, tuple[int, int | None]] = {
     "18+": (18, None),
 }
 
-ENGLAND_CODE = "E92000001"
-
-
-@dataclass(frozen=True)
-class MyeWorkbook:
-    """One ONS MYE2 workbook: the mid-year it estimates and where its persons table is."""
-
-    year: str
-    path: str
-    sheet: str
-    source: str
-
-
-MYE_WORKBOOKS: tuple[MyeWorkbook, ...] = (
-    MyeWorkbook("2015", "population/ons_mye/MYE2_population_by_sex_and_age_for_local_authorities_UK_2015.xls", "Persons UK", "ons_mye_2015"),
-    MyeWorkbook("2016", "population/ons_mye/ukmidyearestimates2016.xls", "MYE2 - All", "ons_mye_2016"),
-    MyeWorkbook("2017", "population/ons_mye/ukmidyearestimates2017finalversion.xls", "MYE2 - All", "ons_mye_2017"),
-    MyeWorkbook("2018", "population/ons_mye/ukmidyearestimates20182019ladcodes.xls", "MYE2-All", "ons_mye_2018"),
-    MyeWorkbook("2019", "population/ons_mye/ukmidyearestimates20192020ladcodes.xls", "MYE2 - Persons", "ons_mye_2019"),
-    MyeWorkbook("2020", "population/ons_mye/ukpopestimatesmid2020on2021geography.xls", "MYE2 - Persons", "ons_mye_2020"),
-)
-
+POPULATION_FOLDER = "population"
 POP2021_FILE = "population/pop2021.csv"
-POP2021_YEAR = "2021"
-POP2021_SOURCE = "ons_mye_2021_csv"
 COUNTY_LOOKUP_FILE = "la_codes/ons-lookups/030.csv"
-LAD_AGE_2020_FILE = "population/lad_age_2020.csv"
 MYE5_FILE = "population/ukpopestimatesmid2020on2021geography.csv"
 MYE5_SOURCE = "ons_mye5_2020"
 MYE5_AREA_YEAR = "2020"
 MYE5_DENSITY_YEARS: tuple[str, ...] = tuple(str(y) for y in range(2015, 2021))
+_POP_VALUE_COLUMN = re.compile(r"population_((?:19|20)\d{2})")
+
+
+# --------------------------------------------------------------------------------------- files
+
+
+@dataclass(frozen=True)
+class Mye2Files:
+    """The MYE2 files under ``population/``: the one used for each mid-year, and the others."""
+
+    used: dict[str, tuple[Path, Found]]  # mid-year -> (file, what detect found)
+    duplicates: list[tuple[Path, Found]] = field(default_factory=list)  # same year as a used file
+
+
+def mye2_files(raw_dir: Path) -> Mye2Files:
+    """Every ONS MYE2 persons table under ``raw_dir/population`` (recursively), found by content.
+
+    For a mid-year held by several files, ONS's own workbook is used rather than a CSV export of it
+    (then the first by path); the others are returned as duplicates, to be cross-checked.  Files of
+    other publications (pop2021.csv, MYE5 ...) are skipped; an MYE2 file that cannot be read, or
+    whose year cannot be found, raises DataError.
+    """
+    folder = Path(raw_dir) / POPULATION_FOLDER
+    paths = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in ons_mye.SUFFIXES and not p.name.startswith((".", "~$")))
+    by_year: dict[str, list[tuple[Path, Found]]] = {}
+    for path in paths:
+        found = ons_mye.detect_mye2(path)
+        if found is not None:
+            by_year.setdefault(found.year, []).append((path, found))
+    used, duplicates = {}, []
+    for year in sorted(by_year):
+        ranked = sorted(by_year[year], key=lambda item: (item[1].hints.get("format") != "workbook", str(item[0])))
+        used[year] = ranked[0]
+        duplicates += ranked[1:]
+    return Mye2Files(used, duplicates)
 
 
 # --------------------------------------------------------------------------------------- by age
 
 
 def load_population_by_age(raw_dir: Path) -> pd.DataFrame:
-    """Persons by single year of age for every English upper-tier council, mid-2015 to mid-2021.
+    """Persons by single year of age for every English upper-tier council, for every mid-year held.
 
-    Tidy columns: council, year ("2015".."2021"), measure ("population"), age ("0".."89", "90+"),
-    value, unit ("persons"), source.  Every council code each year's file has is kept.
+    Tidy columns: council, year ("2015", ...), measure ("population"), age ("0".."89", "90+"),
+    value, unit ("persons"), source.  One file per year (see the module docstring for how the
+    years are found); every council code that year's file has is kept.  A file holding the same
+    year as the one used must agree with it (:func:`cross_check_duplicates`), else DataError.
     """
     raw_dir = Path(raw_dir)
-    frames = [workbook_population_by_age(raw_dir / book.path, book.sheet, book.year, book.source) for book in MYE_WORKBOOKS]
-    frames.append(districts_population_by_age(raw_dir / POP2021_FILE, raw_dir / COUNTY_LOOKUP_FILE))
-    return pd.concat(frames, ignore_index=True)
+    files = mye2_files(raw_dir)
+    frames = [ons_mye.read_mye2(path, found) for path, found in files.used.values()]
+    pop_csv = raw_dir / POP2021_FILE
+    if pop2021_year(pop_csv) not in files.used:
+        frames.append(districts_population_by_age(pop_csv, raw_dir / COUNTY_LOOKUP_FILE))
+    by_age = pd.concat(frames, ignore_index=True).sort_values("year", kind="stable", ignore_index=True)
+    problems = _cross_check(files, by_age)
+    if problems:
+        raise DataError(problems)
+    return by_age
 
 
 def workbook_population_by_age(path: Path, sheet: str, year: str, source: str) -> pd.DataFrame:
-    """Persons by single year of age for the English upper-tier councils in one MYE2 workbook sheet."""
-    wide, _ = _read_mye_sheet(Path(path), sheet, keep=lambda codes: codes.str.match(COUNCIL_CODE_PATTERN))
-    return _wide_to_tidy(wide, year, source)
+    """Persons by single year of age for the English upper-tier councils in one named MYE2
+    workbook sheet, for a year and source id the caller gives (the loader detects them instead)."""
+    found = Found(ons_mye.PUBLICATION_ID, str(year), hints={"format": "workbook", "sheet": sheet})
+    table = ons_mye.read_mye2(Path(path), found)
+    table["source"] = pd.Series(source, index=table.index, dtype="string")
+    return table
+
+
+def pop2021_year(pop_csv: Path) -> str:
+    """The mid-year of a pop2021.csv-style file, from the name of its value column
+    (``population_2021`` -> 2021): the file has no year column and its rows carry no date."""
+    pop_csv = Path(pop_csv)
+    header = _csv_header(pop_csv)
+    years = [m.group(1) for m in (_POP_VALUE_COLUMN.fullmatch(c) for c in header) if m]
+    if len(years) != 1:
+        raise DataError(Problem(display_path(pop_csv), "expected one value column population_YYYY naming the mid-year; found columns "
+                                                       + ", ".join(repr(c) for c in header[:12])))
+    return years[0]
+
+
+def _csv_header(path: Path) -> list[str]:
+    """The header line of a CSV without reading the rest (a missing or empty file raises as read_csv does)."""
+    if not path.is_file() or path.stat().st_size == 0:
+        read_csv(path)  # raises its one-line error
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as handle:
+        return [c.strip() for c in next(csv.reader([handle.readline()]), [])]
 
 
 def districts_population_by_age(pop_csv: Path, lookup_csv: Path) -> pd.DataFrame:
-    """Mid-2021 persons by single year of age: unitaries, metropolitan districts and London boroughs
-    as published, shire counties summed from their districts (sexes summed throughout)."""
+    """Persons by single year of age from a pop2021.csv-style file (districts by sex, long):
+    unitaries, metropolitan districts and London boroughs as published, shire counties summed from
+    their districts (sexes summed throughout).  Year from the value column (:func:`pop2021_year`),
+    source ``ons_mye_<year>_csv``."""
     pop_csv, lookup_csv = Path(pop_csv), Path(lookup_csv)
-    districts = _read_pop2021(pop_csv)
+    year = pop2021_year(pop_csv)
+    districts = _read_pop2021(pop_csv, year)
     lookup = read_csv(lookup_csv, ["LAD20CD", "CTY20CD"])
     lookup = pd.DataFrame({"district": _clean_codes(lookup["LAD20CD"]), "county": _clean_codes(lookup["CTY20CD"])}, index=lookup.index)
     lookup = lookup[lookup["county"].str.startswith("E10")]
@@ -147,7 +203,11 @@ def districts_population_by_age(pop_csv: Path, lookup_csv: Path) -> pd.DataFrame
     in_county = lookup[lookup["district"].isin(present)]
     counties = _sum_keep_nan(districts.loc[in_county["district"]].set_axis(in_county["county"].to_numpy()), level=0)
     wide = pd.concat([councils, counties]).sort_index()
-    return _wide_to_tidy(wide, POP2021_YEAR, POP2021_SOURCE)
+    return wide_to_tidy(wide, year, pop2021_source(year))
+
+
+def pop2021_source(year: str) -> str:
+    return f"ons_mye_{year}_csv"
 
 
 # --------------------------------------------------------------------------------------- bands
@@ -207,127 +267,95 @@ def load_area_and_density(raw_dir: Path) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------- checks
 
 
-def cross_check_2020_csv(raw_dir: Path, by_age: pd.DataFrame) -> list[Problem]:
-    """Where ``population/lad_age_2020.csv`` disagrees with the mid-2020 workbook figures in ``by_age``.
+def cross_check_mye2(path: Path, found: Found, by_age: pd.DataFrame, against: str = "the figures used") -> list[Problem]:
+    """Where the MYE2 file ``path`` disagrees with the figures of its mid-year (``found.year``) in ``by_age``.
 
-    Compares every English upper-tier council and single year of age, and the CSV's all-ages total
-    with the sum of the single years.  Returns one problem per disagreement (CSV line and column),
-    per council in one but not the other, and per unreadable CSV value; empty when they agree.
+    Compares every English upper-tier council and single year of age, and the file's all-ages
+    total with the sum of the single years in ``by_age``.  Returns one problem per disagreement
+    (row and column of ``path``), per council in one but not the other, and per unreadable value;
+    empty when they agree.  ``against`` names the figures compared with, for the messages.
     """
-    path = Path(raw_dir) / LAD_AGE_2020_FILE
-    table = read_csv(path, ["Code", "All ages", *AGES])
-    table = table[_clean_codes(table["Code"]).str.match(COUNCIL_CODE_PATTERN)]
-    codes = _clean_codes(table["Code"])
+    path = Path(path)
     log = ProblemLog()
-    csv_values = pd.DataFrame({age: to_number(table[age], path, age, log) for age in AGES}, index=table.index)
-    csv_total = to_number(table["All ages"], path, "All ages", log)
+    table = ons_mye.mye2_table(path, found, log=log)
+    codes = table["code"].astype(str)
+    theirs_all = table[list(AGES)]
+    total_column = table.attrs.get("all_ages_header", "All ages")
+    year = found.year
 
-    year = "2020"
     mine = by_age[by_age["year"] == year]
-    workbook = mine.pivot(index="council", columns="age", values="value").reindex(columns=list(AGES))
-    for row, code in codes[~codes.isin(workbook.index)].items():
-        log.add(path, f"council {code} is not in the mid-{year} workbook figures", row=int(row), column="Code")
-    for code in sorted(set(workbook.index) - set(codes)):
-        log.add(path, f"council {code} of the mid-{year} workbook is not in this file", column="Code")
+    ours_wide = mine.pivot(index="council", columns="age", values="value").reindex(columns=list(AGES))
+    for row, code in codes[~codes.isin(ours_wide.index)].items():
+        log.add(path, f"council {code} is not in {against} for mid-{year}", row=int(row))
+    for code in sorted(set(ours_wide.index) - set(codes)):
+        log.add(path, f"council {code} of {against} for mid-{year} is not in this file")
 
-    both = codes.isin(workbook.index)
-    theirs = csv_values[both]
-    ours = workbook.loc[codes[both]].set_axis(theirs.index)
-    differs = _differs(theirs, ours)
+    both = codes.isin(ours_wide.index).to_numpy()
+    theirs = theirs_all[both]
+    ours = ours_wide.loc[codes[both]].set_axis(theirs.index)
     unreadable = {(p.row, p.column) for p in log.problems}  # already reported; not a disagreement too
+    differs = _differs(theirs, ours)
     for row, age in zip(*np.nonzero(differs.to_numpy()), strict=True):
         line, column = int(theirs.index[row]), AGES[age]
-        if (line, column) in unreadable:
+        if (line, column) in unreadable or (line, column.rstrip("+")) in unreadable:
             continue
-        log.add(path, f"{_fmt(theirs.iat[row, age])} here but {_fmt(ours.iat[row, age])} in the mid-{year} workbook "
+        log.add(path, f"{_fmt(theirs.iat[row, age])} here but {_fmt(ours.iat[row, age])} in {against} "
                       f"for {codes.loc[line]} age {column}", row=line, column=column)
     total_ours = ours.sum(axis=1, min_count=len(AGES))
     total_ours[ours.isna().any(axis=1)] = np.nan
-    for line in total_ours.index[_differs(csv_total[both], total_ours)]:
-        if (line, "All ages") in unreadable:
+    total_theirs = table.loc[both, "all_ages"]
+    for line in total_ours.index[_differs(total_theirs, total_ours)]:
+        if (line, total_column) in unreadable:
             continue
-        log.add(path, f"all-ages total {_fmt(csv_total.loc[line])} here but the workbook's single years of "
-                      f"{codes.loc[line]} sum to {_fmt(total_ours.loc[line])}", row=int(line), column="All ages")
+        log.add(path, f"all-ages total {_fmt(total_theirs.loc[line])} here but the single years of {codes.loc[line]} in {against} "
+                      f"sum to {_fmt(total_ours.loc[line])}", row=int(line), column=total_column)
     return log.problems
+
+
+def cross_check_duplicates(raw_dir: Path, by_age: pd.DataFrame) -> list[Problem]:
+    """Every MYE2 file under ``population/`` not used for its mid-year (because another file holds
+    the same year, e.g. lad_age_2020.csv beside the mid-2020 workbook), checked against ``by_age``
+    with :func:`cross_check_mye2`.  Empty when every duplicate agrees with the file used."""
+    return _cross_check(mye2_files(raw_dir), by_age)
+
+
+def _cross_check(files: Mye2Files, by_age: pd.DataFrame) -> list[Problem]:
+    problems: list[Problem] = []
+    for path, found in files.duplicates:
+        used_path, _ = files.used[found.year]
+        problems += cross_check_mye2(path, found, by_age, against=display_path(used_path))
+    return problems
 
 
 def england_totals(raw_dir: Path) -> pd.DataFrame:
     """The publisher's England population (all ages) for each mid-year, to reconcile against the
-    sum of councils: the E92000001 "ENGLAND" row of each MYE2 workbook, and for mid-2021 the sum of
-    every English district in pop2021.csv.  Columns: year, value, source."""
+    sum of councils: the E92000001 "ENGLAND" row of the MYE2 file used for each year (see
+    :func:`mye2_files`), and for a year only pop2021.csv holds, the sum of every English district
+    in it.  Columns: year, value, source (the source id of the year's rows in
+    :func:`load_population_by_age`)."""
     raw_dir = Path(raw_dir)
+    files = mye2_files(raw_dir)
     rows = []
-    for book in MYE_WORKBOOKS:
-        path = raw_dir / book.path
-        _, totals = _read_mye_sheet(path, book.sheet, keep=lambda codes: codes == ENGLAND_CODE)
-        if ENGLAND_CODE not in totals.index:
-            raise DataError(Problem(display_path(path), f"no {ENGLAND_CODE} (ENGLAND) row in sheet '{book.sheet}'"))
-        rows.append((book.year, float(totals.loc[ENGLAND_CODE]), book.source))
-    districts = _read_pop2021(raw_dir / POP2021_FILE)
-    english = districts[districts.index.str.startswith("E")]
-    rows.append((POP2021_YEAR, float(english.to_numpy().sum()), POP2021_SOURCE))
-    out = pd.DataFrame(rows, columns=["year", "value", "source"])
+    for year, (path, found) in files.used.items():
+        england = ons_mye.england_from_mye2(path, found)
+        rows.append((year, float(england["value"].sum(min_count=1)), found.source_id))
+    pop_csv = raw_dir / POP2021_FILE
+    year = pop2021_year(pop_csv)
+    if year not in files.used:
+        districts = _read_pop2021(pop_csv, year)
+        english = districts[districts.index.str.startswith("E")]
+        rows.append((year, float(english.to_numpy().sum()), pop2021_source(year)))
+    out = pd.DataFrame(rows, columns=["year", "value", "source"]).sort_values("year", ignore_index=True)
     return out.astype({"year": "string", "value": "float64", "source": "string"})
 
 
 # --------------------------------------------------------------------------------------- helpers
 
 
-def _read_mye_sheet(path: Path, sheet: str, keep) -> tuple[pd.DataFrame, pd.Series]:
-    """The persons table of one MYE2 sheet for the rows whose code ``keep`` selects.
-
-    Returns (council x age wide table with columns :data:`AGES`, published all-ages totals), both
-    indexed by code.  Non-numeric cells and all-ages totals that differ from the sum of the single
-    years raise DataError with the spreadsheet row and column.
-    """
-    table = read_excel_table(path, sheet, ["Code"])
-    code_column = table.columns[0]
-    all_ages = next((c for c in table.columns if c.strip().lower() == "all ages"), None)
-    if all_ages is None:
-        require_columns(table, ["All ages"], path)
-    age_columns = _age_columns(table.columns, path, sheet)
-    codes = _clean_codes(table[code_column])
-    selected = keep(codes).fillna(False).astype(bool)
-    table, codes = table[selected], codes[selected]
-    _require_unique(codes, path)
-
-    log = ProblemLog()
-    values = pd.DataFrame({age: _cell_numbers(table[column], path, column, log) for age, column in age_columns.items()}, index=table.index)
-    totals = _cell_numbers(table[all_ages], path, all_ages, log)
-    log.raise_if_any()
-    summed = values.sum(axis=1, min_count=len(AGES))
-    summed[values.isna().any(axis=1)] = np.nan
-    for row in summed.index[_differs(totals, summed) & summed.notna() & totals.notna()]:
-        log.add(path, f"all-ages total {_fmt(totals.loc[row])} differs from the sum of the single years "
-                      f"{_fmt(summed.loc[row])}", row=int(row), column=all_ages)
-    log.raise_if_any()
-    return values.set_axis(codes.to_numpy()), totals.set_axis(codes.to_numpy())
-
-
-def _cell_numbers(cells: pd.Series, path: Path, column: str, log: ProblemLog) -> pd.Series:
-    """Workbook cells to float, as :func:`to_number` with minimum 0 but without its text parsing
-    when every cell is already a non-negative number (the usual case, and many times faster)."""
-    if pd.api.types.infer_dtype(cells, skipna=True) in {"integer", "floating", "mixed-integer-float", "empty"}:
-        numbers = cells.astype("float64")
-        if not (numbers < 0).any():
-            return numbers
-    return to_number(cells, path, column, log, minimum=0)
-
-
-def _age_columns(columns: pd.Index, path: Path, sheet: str) -> dict[str, str]:
-    """Map :data:`AGES` to the sheet's headers: 0..89 then the top group headed "90+" or "90"."""
-    numeric = [c for c in columns if c.rstrip("+").isdigit()]
-    expected_plus = [*AGES]
-    expected_bare = [*AGES[:-1], "90"]
-    if numeric == expected_plus or numeric == expected_bare:
-        return dict(zip(AGES, numeric, strict=True))
-    raise DataError(Problem(display_path(path), f"sheet '{sheet}' should have age columns 0 to 89 then 90+ (or 90); "
-                                                f"found {', '.join(numeric[:3])} ... {', '.join(numeric[-3:])} ({len(numeric)} columns)"))
-
-
-def _read_pop2021(path: Path) -> pd.DataFrame:
+def _read_pop2021(path: Path, year: str) -> pd.DataFrame:
     """pop2021.csv as a district x age wide table (columns :data:`AGES`), sexes summed."""
-    table = read_csv(path, ["ladcode21", "sex", "age", "population_2021"])
+    value_column = f"population_{year}"
+    table = read_csv(path, ["ladcode21", "sex", "age", value_column])
     log = ProblemLog()
     codes = _clean_codes(table["ladcode21"])
     sex = table["sex"].str.strip()
@@ -337,7 +365,7 @@ def _read_pop2021(path: Path) -> pd.DataFrame:
     age_ok = age_text.str.fullmatch(r"\d{1,2}").fillna(False) & (pd.to_numeric(age_text, errors="coerce") <= 90)
     for row, original in table["age"][~age_ok].items():
         log.add(path, f"expected a single year of age 0 to 90 (90 = 90 and over), found '{original}'", row=int(row), column="age")
-    value = to_number(table["population_2021"], path, "population_2021", log, minimum=0)
+    value = to_number(table[value_column], path, value_column, log, minimum=0)
     log.raise_if_any()
 
     age = age_text.astype(int).astype(str).replace("90", TOP_AGE)
@@ -360,24 +388,6 @@ def _sum_keep_nan(values: pd.DataFrame | pd.Series, level) -> pd.DataFrame | pd.
     counts, sizes = grouped.count(), grouped.size()
     complete = counts.eq(sizes, axis=0) if isinstance(counts, pd.DataFrame) else counts == sizes
     return grouped.sum().where(complete)
-
-
-def _wide_to_tidy(wide: pd.DataFrame, year: str, source: str) -> pd.DataFrame:
-    """Council x age wide table -> tidy rows, council-major then ages in :data:`AGES` order."""
-    wide = wide.reindex(columns=list(AGES))
-    councils, n_ages = wide.index.to_numpy(), len(AGES)
-    frame = pd.DataFrame(
-        {
-            "council": np.repeat(councils, n_ages),
-            "year": year,
-            "measure": MEASURE,
-            "age": np.tile(np.array(AGES, dtype=object), len(councils)),
-            "value": wide.to_numpy(dtype="float64").ravel(),
-            "unit": UNIT,
-            "source": source,
-        }
-    )
-    return tidy(frame, ["age"])
 
 
 def _clean_codes(values: pd.Series) -> pd.Series:

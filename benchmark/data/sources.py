@@ -7,6 +7,7 @@ names its source by ``id``, and each run reports files whose checksum differs fr
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,27 +75,6 @@ SOURCES: tuple[Source, ...] = (
            "Evidence for care type, provision, age band, reason, setting 6/7, purpose and data type keys",
            "Not an official lookup; the toolkit's full key map and its evidence are in docs/ascfr-keys.md",
            "shared project notes", "139c580c517710a018c8276f058d58e11d96b32241fd6dd6d3003e9e0b93af92", "n/a (documentation)"),
-    Source("ons_mye_2015", "population/ons_mye/MYE2_population_by_sex_and_age_for_local_authorities_UK_2015.xls", "Office for National Statistics",
-           "Population estimates by single year of age, mid-2015 (MYE2)", "mid-2015",
-           "Persons by single year of age 0-89 and 90+, UK local authorities incl. counties; England 54,786,327", "", _HUB, "f723c6c7df76328e5db9e754eb69daa1d8ff3eb1d89d3fe2bd92c32bc1389644"),
-    Source("ons_mye_2016", "population/ons_mye/ukmidyearestimates2016.xls", "Office for National Statistics",
-           "Mid-year population estimates workbook, mid-2016 (sheet MYE2 - All)", "mid-2016",
-           "Persons by single year of age; England 55,268,067", "", _HUB, "2619c90be2c2c3c7e1c63ca6847fcfb51727a8503eadea81646d398248feefd6"),
-    Source("ons_mye_2017", "population/ons_mye/ukmidyearestimates2017finalversion.xls", "Office for National Statistics",
-           "Mid-year population estimates workbook, mid-2017 (sheet MYE2 - All)", "mid-2017",
-           "Persons by single year of age; England 55,619,430", "", _HUB, "122585b1fa7b564788edc221bb188de46c0029f13c4c4916fbd7658cf33f8dce"),
-    Source("ons_mye_2018", "population/ons_mye/ukmidyearestimates20182019ladcodes.xls", "Office for National Statistics",
-           "Mid-year population estimates, mid-2018 on 2019 local authority codes (sheet MYE2-All)", "mid-2018",
-           "Persons by single year of age; England 55,977,178", "On April 2019 boundaries: Bournemouth, Christchurch and Poole and Dorset Council, not their predecessors", _HUB, "1df860b2c0677c915cc3980a1b9ed0dd1e9ad50273417e77fd17606192725ed5"),
-    Source("ons_mye_2019", "population/ons_mye/ukmidyearestimates20192020ladcodes.xls", "Office for National Statistics",
-           "Mid-year population estimates, mid-2019 on 2020 codes (sheet MYE2 - Persons)", "mid-2019",
-           "Persons by single year of age; England 56,286,961", "On April 2020 boundaries", _HUB, "836f837c6f98469765da04a93e80b4eec7722833953b5f44b50dedb99ccc0484"),
-    Source("ons_mye_2020", "population/ons_mye/ukpopestimatesmid2020on2021geography.xls", "Office for National Statistics",
-           "Mid-year population estimates, mid-2020 on 2021 geography (sheet MYE2 - Persons)", "mid-2020",
-           "Persons by single year of age; England 56,550,138", "On April 2021 boundaries (North and West Northamptonshire)", _HUB, "fa1e002320e8aa93957f989c2c39b649b27e46b45e24c10c506779f88aaa77c7"),
-    Source("ons_mye_2020_csv", "population/lad_age_2020.csv", "Office for National Statistics",
-           "Mid-2020 estimates, MYE2 persons sheet as CSV", "mid-2020",
-           "The same figures as the mid-2020 workbook", "Used only to cross-check the workbook", "github.com/lunliu454/infect_place @46a7a2d", "9a8138d975b8722737936c9595f32f4b91c25a9793c7bdd5fb4278116b2899eb"),
     Source("ons_mye_2021_csv", "population/pop2021.csv", "Office for National Statistics",
            "Mid-2021 population estimates by district, sex and single year of age", "mid-2021",
            "Districts and unitaries only (2021 codes); shire counties are summed from their districts; England 56,536,419",
@@ -137,13 +117,67 @@ SOURCES: tuple[Source, ...] = (
            "Councils with social services responsibilities: CASSR code, ONS code, type, region (2023 geography)", "2023",
            "153 councils and the 9 regions", "Three names carry a stray appended word, corrected in the registry; North Yorkshire and Somerset typed as shire counties though unitary since April 2023",
            _ASCOF, "a2fa324064a711bc769c8638be68f487c8488178ef501cb572ca96cd5c2eb990"),
+    Source("ascfr_datafile_format_sample", "ascfr/format-sample-2021-22/gce-excerpt.csv", "NHS England",
+           "ASC-FR data file format sample: the header and 20 rows of one measure", "format sample",
+           "One row per measure and area in NHS England's data-file columns; see the folder's README",
+           "A format sample for building and testing the reader of the full data files users download; never data for a report (the catalogue skips format-sample folders)",
+           "github.com/acbockmuehl/ascof-repos @1daf625", "b367aa731ced408c2438e28ffe29cc407e047913cca1273d7ca9205c37b35032"),
+    Source("ascfr_datafile_format_sample_notes", "ascfr/format-sample-2021-22/README.md", "(notes on the copy)",
+           "What the ASC-FR format sample shows about the data file's format", "format sample",
+           "Columns, geography levels, suppression, new councils' CASSR codes", "", "shared project notes",
+           "177823b005504720c0c2847ec98f3397f21d5b4ab06dee06b8713893a7730524", "n/a (documentation)"),
+    Source("ascfr_ltc_extract_notes", "ascfr/ltc-gce-by-setting/README.md", "(notes on the copy)",
+           "How the ASC-FR long-term care extract was selected and checked, with its headline figures", "all years of the extract",
+           "Selection, checks (councils add up to regions, regions to England, settings to their total), suppressed councils", "",
+           "shared project notes", "26ee17f34e4cdfbb180dc65ada88817330eb8efa88d663755d4427fe3c36ea09", "n/a (documentation)"),
     Source("nn_sets_government_project", "nearest_neighbours/NN.json", "(not stated)",
            "Nearest-neighbour sets used by a government data project", "not stated",
            "15-17 comparator councils per authority (including itself), unordered", "Source and method not stated: not CIPFA's lists; shown as one option, so labelled",
            "github.com/communitiesuk/oflog-automated-text @8036fa8", "85f0df847f56d43e394fb215414f015f8ca57d8148585214cbb90cb2d94c857f"),
 )
 
-SOURCES_BY_ID = {source.id: source for source in SOURCES}
+class _SourceIndex(Mapping):
+    """Source id -> :class:`Source`, for the hand-described files above and for every file of a
+    publication read by format (ids such as ``ro3_2024_25``, described from the publication and
+    the year the catalogue found; their paths are known once a catalogue is registered)."""
+
+    def __init__(self, described: tuple[Source, ...]):
+        self._described = {source.id: source for source in described}
+        self._catalogued: dict[str, Source] = {}
+
+    def register(self, files, record: dict | None = None) -> None:
+        """Make the catalogue's files known by their source ids (called whenever tables are loaded).
+
+        Where two files hold one publication and year (ONS's workbook and a CSV export used to
+        cross-check it), the id names the publisher's own file, which the tables are read from."""
+        self._record = (record or {}).get("files", {})
+        self._catalogued = {}
+        for entry in sorted(files, key=lambda f: "export" in f.edition):
+            self._catalogued.setdefault(entry.source_id, self.describe(entry))
+
+    def describe(self, entry) -> Source:
+        """The data log's description of one catalogued file."""
+        from benchmark.data.catalogue import publication
+
+        pub = publication(entry.publication)
+        origin = getattr(self, "_record", {}).get(entry.path, {})
+        caveats = "; ".join(part for part in (entry.edition, pub.caveats) if part)
+        return Source(entry.source_id, entry.path, pub.publisher, f"{pub.name}, {entry.year}", entry.year, pub.holds, caveats,
+                      origin.get("copied_from", "not recorded in data/catalogue.json"), origin.get("sha256", ""), pub.licence)
+
+    def __getitem__(self, source_id: str) -> Source:
+        if source_id in self._catalogued:
+            return self._catalogued[source_id]
+        return self._described[source_id]
+
+    def __iter__(self):
+        return iter({**self._described, **self._catalogued})
+
+    def __len__(self) -> int:
+        return len({**self._described, **self._catalogued})
+
+
+SOURCES_BY_ID = _SourceIndex(SOURCES)
 
 
 def sha256_of(path: Path) -> str:
@@ -154,25 +188,57 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def checksum_differences(raw_dir: Path) -> dict[str, str]:
-    """Files whose content differs from the shipped copy: ``{path: 'changed' | 'missing'}``."""
+def checksum_differences(raw_dir: Path, record: dict | None = None) -> dict[str, str]:
+    """Files whose content differs from the shipped copy: ``{path: 'changed' | 'missing'}``.
+
+    Expected checksums: the hand-described sources above and ``record`` (``data/catalogue.json``:
+    the files of publications read by format, as shipped or added)."""
+    expected = {s.path: s.sha256 for s in SOURCES} | {path: e["sha256"] for path, e in (record or {}).get("files", {}).items()}
     differences = {}
-    for source in SOURCES:
-        path = Path(raw_dir) / source.path
+    for relative, sha256 in sorted(expected.items()):
+        path = Path(raw_dir) / relative
         if not path.is_file():
-            differences[source.path] = "missing"
-        elif sha256_of(path) != source.sha256:
-            differences[source.path] = "changed"
+            differences[relative] = "missing"
+        elif sha256_of(path) != sha256:
+            differences[relative] = "changed"
     return differences
 
 
-def data_log_table() -> str:
+def data_log_rows(raw_dir: Path, record: dict | None = None) -> list[Source]:
+    """Every file the data log lists: the hand-described ones, then each publication read by format
+    (as the catalogue finds them in ``raw_dir``), newest year first within a publication."""
+    from benchmark.data.catalogue import scan
+
+    files, _ = scan(Path(raw_dir))
+    SOURCES_BY_ID.register(files, record)
+    catalogued = {f.path for f in files}
+    described = [s for s in SOURCES if s.path not in catalogued]
+    by_format = sorted(files, key=lambda f: (f.publication, f.year), reverse=True)
+    return described + [SOURCES_BY_ID.describe(f) for f in sorted(by_format, key=lambda f: f.publication)]
+
+
+def data_log_table(raw_dir: Path, record: dict | None = None) -> str:
     """The markdown table embedded in data/README.md."""
     lines = [
         "| id | file (under `data/raw/`) | publisher | what it holds | years | caveats | copied from | sha256 |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for s in SOURCES:
+    for s in data_log_rows(raw_dir, record):
         cells = [f"`{s.id}`", f"`{s.path}`", s.publisher, f"**{s.title}**. {s.holds}", s.years, s.caveats or "-", s.copied_from, f"`{s.sha256}`"]
         lines.append("| " + " | ".join(cell.replace("|", "/") for cell in cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+DATA_LOG_MARKER = "<!-- generated by `python -m benchmark data log`; `data add` rewrites it and tests/test_project.py keeps it current -->"
+
+
+def write_data_log(data_dir: Path) -> Path:
+    """Rewrite the generated table at the end of ``<data>/README.md`` (after the marker line)."""
+    from benchmark.data.catalogue import _write_text_atomic, read_record
+
+    readme = Path(data_dir) / "README.md"
+    text = readme.read_text(encoding="utf-8") if readme.is_file() else "# Data log\n\n## Files\n"
+    marker_at = text.find("<!-- generated by")
+    head = text[:marker_at] if marker_at >= 0 else text.rstrip("\n") + "\n\n"
+    _write_text_atomic(readme, head + DATA_LOG_MARKER + "\n" + data_log_table(Path(data_dir) / "raw", read_record(data_dir)))
+    return readme

@@ -1,15 +1,25 @@
 """Build every tidy table once from ``<data>/raw``, validate, cache, and reuse until a raw file changes.
 
 The cache lives in ``<data>/processed/`` (git-ignored, disposable): one Parquet file per table and a
-``manifest.json`` recording, for each raw file, its size, modification time and sha256.  A warm load
-compares sizes and modification times only (no hashing), so it costs a few file reads; any change,
-or a new toolkit version, rebuilds.  Only data that passed validation is ever cached.
+``manifest.json`` recording, for each raw file, its size, modification time and sha256, and the
+catalogue (which publication and year each file holds).  A warm load compares sizes and
+modification times only (no hashing), so it costs a few file reads; any change to a raw file, a
+file added or removed, or a change to the code that reads and checks the data (a digest of
+``benchmark/data/*.py``) rebuilds.  Only data that passed validation is ever cached.
+
+A rebuild writes a new folder beside the cache and swaps it in with two renames, holding a lock
+file so that two commands rebuilding at once do not race (the second waits, then uses the
+first's result); whatever the old cache held (tables, the report cache folder) is removed, and a
+failed rebuild leaves the previous cache in place.
 """
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import logging
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -19,17 +29,29 @@ from pathlib import Path
 import pandas as pd
 
 from benchmark import __version__
-from benchmark.data import ascfr, ascof, deprivation, earnings, neighbours, population
+from benchmark.data import ascfr, ascfr_datafile, ascof, catalogue, deprivation, earnings, neighbours, population
+from benchmark.data.catalogue import Catalogue, CatalogueFile
 from benchmark.data.councils import CouncilRegistry, build_council_table
 from benchmark.data.readers import display_path
-from benchmark.data.sources import SOURCES, sha256_of
+from benchmark.data.sources import SOURCES, SOURCES_BY_ID, sha256_of
 from benchmark.errors import DataError, Problem, UserError
 
 log = logging.getLogger(__name__)
 
-#: Bump when a loader's output changes shape, so that old caches are rebuilt.
-CACHE_FORMAT = 1
+#: Bump when the cache's own layout changes (the code digest covers changes to the readers).
+CACHE_FORMAT = 2
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+LOCK_FILE = ".processed.lock"
+
+
+def code_digest() -> str:
+    """Digest of the code that reads, tidies and checks the data (``benchmark/data/*.py``): a
+    reader fix or an upgrade of the toolkit rebuilds the cache instead of serving old tables."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @dataclass
@@ -40,6 +62,7 @@ class Tables:
     frames: Mapping[str, pd.DataFrame]  # a dict when built; _CachedFrames when loaded from the cache
     registry: CouncilRegistry
     provenance: dict = field(default_factory=dict)
+    catalogue: Catalogue = field(default_factory=lambda: Catalogue([]))
 
     derived: dict = field(default_factory=dict, repr=False)
 
@@ -87,9 +110,12 @@ class _CachedFrames(Mapping):
         return len(self._names)
 
 
-def _builders(raw: Path) -> dict[str, Callable[[dict[str, pd.DataFrame], CouncilRegistry], pd.DataFrame]]:
+def _builders(raw: Path, files: list[CatalogueFile]) -> dict[str, Callable[[dict[str, pd.DataFrame], CouncilRegistry], pd.DataFrame]]:
     """Table name -> function building it.  Order matters only where a table uses an earlier one."""
     return {
+        **{table: (lambda t, r, table=table: catalogue.read_table(raw, files, table)) for table in catalogue.format_tables()},
+        # England and region rows of the ASC-FR data file, kept apart from councils (for the sums check and comparisons)
+        "ascfr_datafile_areas": lambda t, r: catalogue.read_table(raw, files, "ascfr_datafile", reader=ascfr_datafile.read_ascfr_datafile_areas),
         "ascfr_expenditure": lambda t, r: ascfr.load_expenditure(raw),
         "ascfr_expenditure_aggregates": lambda t, r: ascfr.load_expenditure_aggregates_2016_17(raw),
         "ascfr_activity": lambda t, r: ascfr.load_activity(raw, r),
@@ -115,14 +141,17 @@ def resolve_data_dir(data_dir: Path | str | None) -> Path:
 
 
 def _fingerprint(raw: Path) -> dict[str, list[int]]:
-    """Size and modification time of every source file: cheap to compute, changes with any edit."""
+    """Size and modification time of every file under raw/: cheap to compute, changes with any
+    edit, and with a file added or removed."""
     prints = {}
-    for source in SOURCES:
-        path = raw / source.path
-        if path.is_file():
-            stat = path.stat()
-            prints[source.path] = [stat.st_size, stat.st_mtime_ns]
-    return prints
+    for folder, subfolders, files in os.walk(raw):
+        subfolders[:] = [s for s in subfolders if not s.startswith(".")]
+        for name in files:
+            if not name.startswith("."):
+                path = Path(folder) / name
+                stat = path.stat()
+                prints[path.relative_to(raw).as_posix()] = [stat.st_size, stat.st_mtime_ns]
+    return dict(sorted(prints.items()))
 
 
 def build_tables(data_dir: Path) -> Tables:
@@ -131,14 +160,16 @@ def build_tables(data_dir: Path) -> Tables:
 
     raw = data_dir / "raw"
     started = time.perf_counter()
-    problems: list[Problem] = []
     try:
         registry_table = build_council_table(raw)
     except DataError as error:
         raise DataError(error.problems) from None  # nothing else can be checked without councils
     registry = CouncilRegistry(registry_table)
+    files, problems = catalogue.scan(raw)
+    record = catalogue.read_record(data_dir)
+    SOURCES_BY_ID.register(files, record)
     frames: dict[str, pd.DataFrame] = {"councils": registry_table}
-    for name, build in _builders(raw).items():
+    for name, build in _builders(raw, files).items():
         try:
             frames[name] = build(frames, registry)
         except DataError as error:
@@ -150,15 +181,25 @@ def build_tables(data_dir: Path) -> Tables:
     if problems:
         raise DataError(problems)
     log.info("built %d tables from %s in %.1f s", len(frames), display_path(raw), time.perf_counter() - started)
-    return Tables(data_dir, frames, registry, _provenance(raw, from_cache=False))
+    found = Catalogue(files, catalogue.counts_by_source(frames))
+    return Tables(data_dir, frames, registry, _provenance(raw, from_cache=False, files=files), found)
 
 
-def _provenance(raw: Path, *, from_cache: bool, manifest: dict | None = None) -> dict:
+def _shipped_checksums() -> dict[str, str]:
+    """sha256 of every file as the toolkit ships it: the hand-described sources and the record of
+    the shipped data folder (data/catalogue.json)."""
+    shipped = {s.path: s.sha256 for s in SOURCES}
+    recorded = catalogue.read_record(DEFAULT_DATA_DIR)["files"]
+    return shipped | {path: entry["sha256"] for path, entry in recorded.items()}
+
+
+def _provenance(raw: Path, *, from_cache: bool, manifest: dict | None = None, files: list[CatalogueFile] = ()) -> dict:
     if manifest is None:
-        checksums = {s.path: sha256_of(raw / s.path) for s in SOURCES if (raw / s.path).is_file()}
+        paths = {s.path for s in SOURCES} | {f.path for f in files}
+        checksums = {p: sha256_of(raw / p) for p in sorted(paths) if (raw / p).is_file()}
     else:
         checksums = manifest["sha256"]
-    shipped = {s.path: s.sha256 for s in SOURCES}
+    shipped = _shipped_checksums()
     return {
         "data_dir": str(raw.parent.resolve()),
         "toolkit_version": __version__,
@@ -175,38 +216,89 @@ def load_tables(data_dir: Path | str | None = None, *, rebuild: bool = False) ->
     raw, cache = data_dir / "raw", data_dir / "processed"
     manifest_path = cache / "manifest.json"
     fingerprint = _fingerprint(raw)
-    if not rebuild and manifest_path.is_file():
-        manifest = json.loads(manifest_path.read_text())
-        if manifest.get("fingerprint") == fingerprint and manifest.get("format") == [CACHE_FORMAT, __version__]:
-            frames = _CachedFrames(cache, manifest["tables"])
-            return Tables(data_dir, frames, CouncilRegistry(frames["councils"]), _provenance(raw, from_cache=True, manifest=manifest))
-    tables = build_tables(data_dir)
-    _write_cache(tables, cache, fingerprint)
+    version = [CACHE_FORMAT, __version__, code_digest()]
+    if not rebuild:
+        cached = _cached_tables(data_dir, fingerprint, version)
+        if cached is not None:
+            return cached
+    with _rebuild_lock(data_dir):
+        if not rebuild:  # another command may have rebuilt the cache while this one waited
+            cached = _cached_tables(data_dir, fingerprint, version)
+            if cached is not None:
+                return cached
+        tables = build_tables(data_dir)
+        _write_cache(tables, cache, fingerprint, version)
     return tables
 
 
-def _write_cache(tables: Tables, cache: Path, fingerprint: dict) -> None:
-    """Write into a temporary folder, then swap it in, so a reader never sees half a cache."""
+def _cached_tables(data_dir: Path, fingerprint: dict, version: list) -> Tables | None:
+    raw, cache = data_dir / "raw", data_dir / "processed"
+    try:
+        manifest = json.loads((cache / "manifest.json").read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    if manifest.get("fingerprint") != fingerprint or manifest.get("format") != version:
+        return None
+    found = Catalogue.from_json(manifest["catalogue"])
+    SOURCES_BY_ID.register(found.files, catalogue.read_record(data_dir))
+    frames = _CachedFrames(cache, manifest["tables"])
+    return Tables(data_dir, frames, CouncilRegistry(frames["councils"]), _provenance(raw, from_cache=True, manifest=manifest), found)
+
+
+class _rebuild_lock:
+    """An exclusive lock beside the cache while it is rebuilt (none when the folder is read-only)."""
+
+    def __init__(self, data_dir: Path):
+        self.path, self.handle = data_dir / LOCK_FILE, None
+
+    def __enter__(self):
+        try:
+            self.handle = open(self.path, "a")
+        except OSError:
+            return self
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning("another command is rebuilding the data cache in %s; waiting for it", display_path(self.path.parent))
+            fcntl.flock(self.handle, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        if self.handle is not None:
+            fcntl.flock(self.handle, fcntl.LOCK_UN)
+            self.handle.close()
+
+
+def _write_cache(tables: Tables, cache: Path, fingerprint: dict, version: list) -> None:
+    """Write into a temporary folder, then swap it in, so a reader never sees half a cache.
+
+    The old cache is renamed aside and removed whole, whatever it holds (the report cache is a
+    folder inside it); if anything fails, the staging folder goes and the old cache stays.
+    """
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".processed-", dir=cache.parent))
     except OSError as error:  # a read-only data folder still works, just without a cache
         log.warning("cannot cache tables in %s (%s); they will be rebuilt next time", display_path(cache), error)
         return
-    for name, frame in tables.frames.items():
-        frame.to_parquet(staging / f"{name}.parquet", index=False)
-    manifest = {
-        "format": [CACHE_FORMAT, __version__],
-        "fingerprint": fingerprint,
-        "sha256": tables.provenance["sha256"],
-        "tables": list(tables.frames),
-    }
-    (staging / "manifest.json").write_text(json.dumps(manifest, indent=1))
     old = cache.with_name(f".processed-old-{os.getpid()}")
-    if cache.exists():
-        cache.rename(old)
-    staging.rename(cache)
-    if old.exists():
-        for child in old.iterdir():
-            child.unlink()
-        old.rmdir()
+    try:
+        for name, frame in tables.frames.items():
+            frame.to_parquet(staging / f"{name}.parquet", index=False)
+        manifest = {
+            "format": version,
+            "fingerprint": fingerprint,
+            "sha256": tables.provenance["sha256"],
+            "tables": list(tables.frames),
+            "catalogue": tables.catalogue.to_json(),
+        }
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=1))
+        if cache.exists():
+            cache.rename(old)
+        staging.rename(cache)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if old.exists() and not cache.exists():
+            old.rename(cache)
+        raise
+    shutil.rmtree(old, ignore_errors=True)

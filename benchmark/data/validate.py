@@ -13,10 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from benchmark.data import ascfr
+from benchmark.data import ascfr, ascfr_datafile
 from benchmark.data.councils import CouncilRegistry
 from benchmark.data.sources import SOURCES_BY_ID
-from benchmark.data.tidy import COUNCIL_CODE_PATTERN, TIDY_LEADING
+from benchmark.data.tidy import COUNCIL_CODE_PATTERN, TIDY_LEADING, financial_year
 from benchmark.errors import Problem
 
 #: Councils a source is known not to cover, with the reason; anything else missing is an error.
@@ -24,10 +24,14 @@ KNOWN_ABSENCES = {
     ("ascfr", "2016-17"): {"E06000053": "Isles of Scilly is not in the shipped 2016-17 CSV pack (nor in its England totals)"},
 }
 
-#: Population files are on the boundaries of the April after the mid-year they estimate for
-#: 2018 to 2020; the set of councils each holds is that of the financial year below.
-POPULATION_BOUNDARIES = {"2015": "2015-16", "2016": "2016-17", "2017": "2017-18", "2018": "2019-20",
-                         "2019": "2020-21", "2020": "2021-22", "2021": "2021-22"}
+#: Tables read by format from publications (MHCLG returns, the ASC-FR data file): checked on
+#: their council rows; their England and region rows are checked against the councils instead.
+FORMAT_TABLES = {"ro3": ["line"], "rsx": ["line"], "rs": ["line"], "ra": ["line"]}
+ASCFR_DATAFILE_KEYS = ascfr_datafile.TIDY_BREAKDOWNS
+
+#: Council rows of RO3 add up to the council's total within this many pounds (RO3 is published in
+#: whole £ thousand, and each line is rounded on its own).
+RO3_LINES_TOLERANCE_GBP = 1_000.0 * 8
 
 #: Tables keyed by council and year, with their breakdown columns and value checks.
 TIDY_TABLES = {
@@ -147,6 +151,96 @@ def population_problems(frames: dict[str, pd.DataFrame]) -> list[Problem]:
     return problems
 
 
+def population_boundary_problems(population: pd.DataFrame, registry: CouncilRegistry) -> list[Problem]:
+    """Each mid-year file holds the councils of the financial year it starts, or, where ONS
+    published it on the next April's boundaries (as mid-2018 to mid-2020 and mid-2022 were), of the
+    year after: whichever matches; the differences from the closer one are the problems."""
+    problems = []
+    for year in sorted(population["year"].unique()):
+        present = set(population.loc[population["year"] == year, "council"])
+        candidates = (financial_year(int(year)), financial_year(int(year) + 1))
+        closer = min(candidates, key=lambda fy: len(set(registry.existing_in(fy).index) ^ present))
+        problems += coverage_problems("population", population, year, closer, registry)
+    return problems
+
+
+def _file_of(frame: pd.DataFrame, year: str | None = None) -> str:
+    rows = frame if year is None else frame[frame["year"] == year]
+    sources = sorted(rows["source"].astype(str).unique())
+    paths = [f"data/raw/{SOURCES_BY_ID[s].path}" if s in SOURCES_BY_ID else s for s in sources]
+    return paths[0] if len(paths) == 1 else ", ".join(paths)
+
+
+def council_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame["council"].astype(str).str.match(COUNCIL_CODE_PATTERN.pattern)]
+
+
+def ro3_problems(frames: dict[str, pd.DataFrame]) -> list[Problem]:
+    """RO3's lines add up to its adult social care total, per council, year and measure; RO3's
+    total equals RSX's, council by council, wherever both give a value."""
+    problems = []
+    ro3 = council_rows(frames["ro3"])
+    keys = ["council", "year", "measure"]
+    from benchmark.data.mhclg import RO3_LINES_ADDING_TO_TOTAL
+
+    lines = ro3[ro3["line"].isin(RO3_LINES_ADDING_TO_TOTAL)].groupby(keys)["value"].sum(min_count=1)
+    total = ro3[ro3["line"] == "total"].set_index(keys)["value"]
+    both = pd.concat({"lines": lines, "total": total}, axis=1).dropna()
+    for (council, year, measure), row in both[(both["lines"] - both["total"]).abs() > RO3_LINES_TOLERANCE_GBP].iterrows():
+        problems.append(Problem(_file_of(frames["ro3"], year), f"{council} {year} {measure}: the lines add up to £{row['lines']:,.0f} "
+                                                              f"but the adult social care total is £{row['total']:,.0f}"))
+    rsx = council_rows(frames["rsx"])
+    net = ro3[(ro3["line"] == "total") & (ro3["measure"] == "net_current_expenditure")].set_index(["council", "year"])["value"]
+    summary = rsx[rsx["measure"] == "net_current_expenditure"].set_index(["council", "year"])["value"]
+    paired = pd.concat({"ro3": net, "rsx": summary}, axis=1, join="inner").dropna()
+    for (council, year), row in paired[(paired["ro3"] - paired["rsx"]).abs() > 0.5].iterrows():
+        problems.append(Problem(_file_of(frames["rsx"], year), f"{council} {year}: adult social care net current expenditure £{row['rsx']:,.0f} "
+                                                              f"here but £{row['ro3']:,.0f} in RO3"))
+    return problems
+
+
+def reconciliation_notes(frames: dict[str, pd.DataFrame], registry: CouncilRegistry) -> list[str]:
+    """Differences to report, not to fail on: council rows against the publisher's England row
+    (MHCLG's England figures include its estimates for councils that did not return), and councils
+    a source does not cover in a year they existed."""
+    notes = []
+    if "ro3" in frames and "rsx" in frames:
+        ro3, rsx = council_rows(frames["ro3"]), council_rows(frames["rsx"])
+        net = ro3[(ro3["line"] == "total") & (ro3["measure"] == "net_current_expenditure")].dropna(subset=["value"])
+        paired = net.merge(rsx.dropna(subset=["value"]), on=["council", "year"], suffixes=("", "_rsx"))
+        checked = net.groupby("year").size()
+        notes.append("RO3 lines add up to the adult social care total for " + ", ".join(f"{n} councils in {y}" for y, n in checked.items())
+                     + f"; RO3's total equals RSX's in {len(paired)} council-years (every pair with both values)")
+    if "ascfr_datafile_areas" in frames and len(frames["ascfr_datafile_areas"]):
+        from benchmark.data.ascfr_datafile import ImpliedValue, check_ascfr_datafile_sums
+
+        implied = [p for p in check_ascfr_datafile_sums(frames["ascfr_datafile_areas"]) if isinstance(p, ImpliedValue)]
+        years = sorted(frames["ascfr_datafile_areas"]["year"].unique())
+        notes.append(f"ASC-FR data file {', '.join(years)}: councils add up to their regions, regions to England, settings to their total"
+                     + (f"; {len(implied)} suppressed value(s) implied by the totals (missing, not zero)" if implied else ""))
+    for name in FORMAT_TABLES:
+        frame = frames.get(name)
+        if frame is None or frame.empty:
+            continue
+        total = frame[(frame.get("line", "total") == "total") & frame["measure"].isin(["net_current_expenditure", "budget_net_current_expenditure"])]
+        for year, rows in total.groupby("year"):
+            councils = council_rows(rows)
+            england = rows.loc[rows["council"] == "E92000001", "value"]
+            missing = councils["value"].isna().sum()
+            absent = sorted(set(registry.existing_in(year).index) - set(councils["council"]))
+            if len(england) and england.notna().all():
+                gap = float(england.iloc[0]) - float(councils["value"].sum())
+                why = (f"the England row includes MHCLG's estimates for the {missing} council(s) without a figure" if missing
+                       else "the England row is MHCLG's own figure, not the sum of these rows")
+                notes.append(f"{name.upper()} {year}: councils sum to £{councils['value'].sum() / 1e3:,.0f}k, England row "
+                             f"£{england.iloc[0] / 1e3:,.0f}k (difference £{gap / 1e3:,.0f}k: {why})")
+            elif missing:
+                notes.append(f"{name.upper()} {year}: {missing} council(s) without a figure (missing, not zero); no England row to compare")
+            if absent:
+                notes.append(f"{name.upper()} {year}: no row for {', '.join(f'{registry.council(c).name} ({c})' for c in absent)}")
+    return notes
+
+
 def check_tables(frames: dict[str, pd.DataFrame], registry: CouncilRegistry, raw: Path) -> list[Problem]:
     """All cross-table checks; an empty list means the data is clean."""
     problems: list[Problem] = []
@@ -154,12 +248,21 @@ def check_tables(frames: dict[str, pd.DataFrame], registry: CouncilRegistry, raw
         frame = frames[name]
         problems += schema_problems(name, frame, breakdowns, value_check)
         problems += council_problems(name, frame, registry)
+    for name, breakdowns in {**FORMAT_TABLES, "ascfr_datafile": ASCFR_DATAFILE_KEYS}.items():
+        if name in frames and len(frames[name]):
+            councils = council_rows(frames[name])
+            problems += schema_problems(name, councils, breakdowns, None)
+            problems += council_problems(name, councils, registry)
+    if "ascfr_datafile_areas" in frames and len(frames["ascfr_datafile_areas"]):
+        from benchmark.data.ascfr_datafile import check_ascfr_datafile_sums, sum_failures
+
+        problems += sum_failures(check_ascfr_datafile_sums(frames["ascfr_datafile_areas"]))
+    if "ro3" in frames and len(frames["ro3"]) and "rsx" in frames:
+        problems += ro3_problems(frames)
     for name, family in [("ascfr_expenditure", "ascfr"), ("ascfr_activity", "ascfr"), ("ascfr_additional", "ascfr")]:
         for year in frames[name]["year"].unique():
             problems += coverage_problems(family, frames[name], year, year, registry)
-    population = frames["population_by_age"]
-    for year in population["year"].unique():
-        problems += coverage_problems("population", population, year, POPULATION_BOUNDARIES[year], registry)
+    problems += population_boundary_problems(frames["population_by_age"], registry)
     nn = frames["nearest_neighbours"]
     unknown = sorted(set(nn["council"]).union(nn["neighbour"]) - set(registry.table.index))
     problems += [Problem(f"data/raw/{SOURCES_BY_ID['nn_sets_government_project'].path}", f"council code {c} is not in the council registry") for c in unknown]

@@ -231,19 +231,44 @@ def _source_covers(source_id: str, year: str) -> bool:
     return covered in (year, str(start))
 
 
-def _sources_for_year(source_lists: pd.Series, years: pd.Series) -> pd.Series:
-    """Each row's source ids narrowed to the files its own year comes from.
+def _table_sources_by_year(frame: pd.DataFrame) -> dict[str, list[str]]:
+    """year -> the source ids of a tidy table's rows in that year."""
+    pairs = frame[["year", "source"]].drop_duplicates().astype(str)
+    return {year: sorted(group["source"]) for year, group in pairs.groupby("year")}
 
-    The registry lists every source a metric draws on across years ('a+b+c'); a figure for one
-    year cites only the files covering that year (all of them if none states its coverage).
+
+def _table_sources(by_year: dict[str, list[str]], year: str) -> list[str]:
+    """The sources of a financial year: its own rows, else the mid-year or edition dated in the
+    year it starts, else the newest edition before it (e.g. IoD2019 for 2021-22)."""
+    start = financial_year_start(year)
+    for candidate in (year, str(start)):
+        if candidate in by_year:
+            return by_year[candidate]
+    earlier = [y for y in by_year if y[:4].isdigit() and int(y[:4]) <= start]
+    return by_year[max(earlier)] if earlier else []
+
+
+def sources_for_year(tables, source_lists: pd.Series, years: pd.Series) -> pd.Series:
+    """Each row's sources: the registry's tables resolved to the files its own year comes from.
+
+    A registry entry names tables ('ascfr_expenditure+population_by_age') or source ids; a figure
+    for one year cites only the files of that year found in those tables.
     """
     cache: dict[tuple[str, str], str] = {}
+    by_table: dict[str, dict[str, list[str]]] = {}
 
     def narrow(ids: str, year: str) -> str:
         key = (ids, year)
         if key not in cache:
-            parts = [part for part in str(ids).split("+") if _source_covers(part, year)]
-            cache[key] = "+".join(parts) if parts else str(ids)
+            parts: list[str] = []
+            for token in str(ids).split("+"):
+                if token in tables.frames:
+                    if token not in by_table:
+                        by_table[token] = _table_sources_by_year(tables.frames[token])
+                    parts += _table_sources(by_table[token], year)
+                elif _source_covers(token, year):
+                    parts.append(token)
+            cache[key] = "+".join(dict.fromkeys(parts)) if parts else str(ids)
         return cache[key]
 
     return pd.Series([narrow(i, y) for i, y in zip(source_lists, years, strict=True)], index=source_lists.index, dtype="string")
@@ -269,7 +294,7 @@ def metric_panel(tables, local_panel: pd.DataFrame | None = None) -> pd.DataFram
     )
     panel["missing_reason"] = pd.Series(reason, index=panel.index).replace("", None)
     panel["unit"] = panel["metric_id"].map(registry["unit"])
-    panel["source"] = _sources_for_year(panel["metric_id"].map(registry["source"]), panel["year"])
+    panel["source"] = sources_for_year(tables, panel["metric_id"].map(registry["source"]), panel["year"])
     panel["illustrative"] = False
     panel = panel[PANEL_COLUMNS]
     if local_panel is not None and len(local_panel):

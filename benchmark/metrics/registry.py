@@ -4,8 +4,10 @@ Every metric the toolkit reports is a row of :data:`METRICS` (and of :func:`metr
 
 * ``id``: the contract name used by tests, reports, parameter files and users;
 * ``label``, ``unit``, ``definition``: what a reader sees;
-* ``source``: source id(s) from :data:`benchmark.data.sources.SOURCES_BY_ID` joined by ``+``, or
-  ``local`` for a council's own inputs (values supplied by :mod:`benchmark.local`);
+* ``source``: the tidy tables (or source ids of :data:`benchmark.data.sources.SOURCES_BY_ID`) a
+  metric draws on, joined by ``+``, or ``local`` for a council's own inputs (values supplied by
+  :mod:`benchmark.local`); each figure cites the source files of its own year, found in the
+  tables (:func:`benchmark.metrics.compute.sources_for_year`), so no data year is written here;
 * ``polarity``: ``higher_better``, ``lower_better`` or ``neither`` (context and cost metrics where
   a difference is a question, not a verdict);
 * ``kind``: ``rate`` (value = multiplier x numerator / denominator, shown on a funnel plot) or
@@ -35,7 +37,7 @@ _SETTINGS = {
     "other": (("other_long_term_care", "supported_accommodation"), "other long-term care and supported accommodation"),
 }
 _AGES = {"65plus": ("65+", "65+"), "18to64": ("18-64", "18-64")}
-_GCE_SOURCES = "ascfr_2016_17_totals+ascfr_2017_18_gce+ons_mye_2016+ons_mye_2017"
+_GCE_SOURCES = "ascfr_expenditure+population_by_age"
 
 
 def _gce_per_head(age: str) -> dict:
@@ -81,7 +83,7 @@ def _unit_cost(age: str, setting: str) -> dict:
         "definition": f"ASC-FR 2016-17 gross current expenditure on long-term {setting} care for clients aged {band} "
                       f"(mandatory rows, summed over primary support reasons) divided by long-term {setting} client weeks "
                       f"(in-house plus external, summed over primary support reasons); only 2016-17 has both",
-        "source": "ascfr_2016_17_totals+ascfr_2016_17_activity", "polarity": "lower_better", "kind": "rate",
+        "source": "ascfr_expenditure+ascfr_activity", "polarity": "lower_better", "kind": "rate",
         "denominator": "client weeks", "multiplier": 1, "error_model": "poisson",
         "gap_reference": "median", "gap_unit": "gbp", "topic": "unit_cost",
         "recipe": {"from": "unit_cost", "age_band": band, "settings": (setting,)},
@@ -93,7 +95,7 @@ def _ascof(metric_id: str, label: str, pattern: str, band: str, polarity: str, n
         "id": metric_id, "label": label, "unit": "rate_per_100k",
         "definition": f"ASCOF measure, per 100,000 population aged {band}; {note}. Numerator derived as "
                       f"value x population / 100,000 (ONS mid-year of the financial year's start)",
-        "source": "ascof_trend", "polarity": polarity, "kind": "rate",
+        "source": "ascof", "polarity": polarity, "kind": "rate",
         "denominator": f"population aged {band} (ONS mid-year)", "multiplier": 100_000, "error_model": "poisson",
         "gap_reference": "median", "gap_unit": "count", "topic": "outcomes",
         "recipe": {"from": "ascof", "description_pattern": pattern, "codes_without_description": codes,
@@ -120,7 +122,7 @@ METRICS: tuple[dict, ...] = (
         "id": "bcf_income_gbp", "label": "Income from the Better Care Fund (ASC-FR)", "unit": "gbp",
         "definition": "ASC-FR additional data: income from the Better Care Fund reaching adult social care, £ "
                       "(2015-16 voluntary item, 2016-17 mandatory item)",
-        "source": "ascfr_2015_16_additional+ascfr_2016_17_additional", "polarity": "neither", "kind": "level",
+        "source": "ascfr_additional", "polarity": "neither", "kind": "level",
         "denominator": None, "multiplier": 1, "error_model": None, "gap_reference": None, "gap_unit": None,
         "topic": "bcf", "recipe": {"from": "additional", "measure": "income_from_better_care_fund"},
     },
@@ -143,7 +145,7 @@ METRICS: tuple[dict, ...] = (
         "id": "share_65plus_aged_85plus_pct", "label": "Share of the 65+ population aged 85+", "unit": "pct",
         "definition": "ONS mid-year population aged 85+ as a percentage of the population aged 65+; mid-year YYYY "
                       "is shown against financial year YYYY-YY",
-        "source": "ons_mye_2015+ons_mye_2016+ons_mye_2017+ons_mye_2018+ons_mye_2019+ons_mye_2020+ons_mye_2021_csv",
+        "source": "population_by_age",
         "polarity": "neither", "kind": "level", "denominator": None, "multiplier": 100, "error_model": None,
         "gap_reference": None, "gap_unit": None, "topic": "context",
         "recipe": {"from": "population_share", "numerator": "85+", "denominator": "65+"},
@@ -152,7 +154,7 @@ METRICS: tuple[dict, ...] = (
         "id": "imd_average_score", "label": "Index of Multiple Deprivation, average score", "unit": "score",
         "definition": "English Indices of Deprivation, upper-tier summary, IMD average score (higher = more deprived); "
                       "edition YYYY is shown against financial year YYYY-YY",
-        "source": "iod2015_upper_tier+iod2019_upper_tier", "polarity": "neither", "kind": "level", "denominator": None,
+        "source": "deprivation", "polarity": "neither", "kind": "level", "denominator": None,
         "multiplier": 1, "error_model": None, "gap_reference": None, "gap_unit": None, "topic": "context",
         "recipe": {"from": "deprivation", "domain": "imd", "measure": "average_score"},
     },
@@ -161,7 +163,7 @@ METRICS: tuple[dict, ...] = (
         "unit": "score",
         "definition": "English Indices of Deprivation, upper-tier summary, IDAOPI average score (share of people 60+ "
                       "income-deprived); edition YYYY is shown against financial year YYYY-YY",
-        "source": "iod2015_upper_tier+iod2019_upper_tier", "polarity": "neither", "kind": "level", "denominator": None,
+        "source": "deprivation", "polarity": "neither", "kind": "level", "denominator": None,
         "multiplier": 1, "error_model": None, "gap_reference": None, "gap_unit": None, "topic": "context",
         "recipe": {"from": "deprivation", "domain": "idaopi", "measure": "average_score"},
     },

@@ -281,7 +281,7 @@ class ReportContent:
         illustrative = bool(self.metrics["illustrative"].any())
         return (f"<h1>{_esc(self.name)} ({_esc(self.code)}): adult social care use of resources</h1>"
                 f"<p>Comparator group: {_esc(self.group_description)}. Metric year: {_esc(p['year'] or 'each metric’s latest year with data')}. "
-                f"Budget year: {_esc(p['budget_year'])}.</p>"
+                f"Budget year: {_esc(self.budget.budget_year if self.budget is not None else p['budget_year'] or 'two years after the newest outturn')}.</p>"
                 + (f"<p><b>{_esc(ILLUSTRATIVE_NOTE)}</b> for rows and charts marked ILLUSTRATIVE.</p>" if illustrative else ""))
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -837,7 +837,9 @@ def report_budget(report: ReportContent):
     custom list) and the run's shared local panel, so nothing is reloaded."""
     from benchmark.budget import base_budget as bb
 
-    comparators = report.members(None if report.method == "nn" else bb.BASE_YEAR)
+    from benchmark.data.years import budget_base_year
+
+    comparators = report.members(None if report.method == "nn" else budget_base_year(report.tables))
     return bb.council_budget(report.tables, report.code, budget_params(report.params),
                              comparators=comparators, local_panel=report.shared.local_panel)
 

@@ -141,7 +141,7 @@ def _derive(tables) -> None:
         except UserError as error:  # a data folder without the model's year: reports say so
             log.warning("expected-spend model %s not fitted: %s", age, error)
     for measure in ("gross_current_expenditure", "net_current_expenditure"):
-        base_budget.line_inputs(tables, base_budget.BASE_YEAR, measure)
+        base_budget.line_inputs(tables, None, measure)
     base_budget.income_shares(tables)
 
 

@@ -1,0 +1,120 @@
+"""``python -m benchmark data status | add FILE... | log``: what data is present, and adding newer files."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from benchmark.data.tidy import financial_year, financial_year_start
+
+
+def add_arguments(parser: argparse.ArgumentParser, add_data_option) -> None:
+    actions = parser.add_subparsers(dest="data_command", metavar="ACTION")
+    actions.required = True
+    status = actions.add_parser("status", help="every source: years and editions present (newest first), files, rows, councils, sha256, and what could be added",
+                                description="Every source the toolkit reads: the years and editions present, newest first, from which files "
+                                            "(rows, councils, sha256), and the next year of each publication that could be added.")
+    add_data_option(status)
+    add = actions.add_parser("add", help="detect, check and copy published files into data/raw, then regenerate the data log",
+                             description="Detect each file's publication and year from its content, check it, copy it unchanged into "
+                                         "data/raw/<source>/ and regenerate the data log (data/README.md). A year already present is "
+                                         "replaced only with --replace; a file that cannot be placed is refused and nothing is copied.")
+    add.add_argument("files", metavar="FILE", nargs="+", help="published file(s): RO3, RSX, RS, RA, ONS MYE2, ASC-FR data file")
+    add.add_argument("--replace", action="store_true", help="replace a year already present (the old file is removed)")
+    add_data_option(add)
+    log = actions.add_parser("log", help="print the data log table (embedded in data/README.md)")
+    add_data_option(log)
+
+
+def _data_dir(args):
+    from benchmark.data.store import resolve_data_dir
+
+    return resolve_data_dir(args.data)
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    return {"status": cmd_status, "add": cmd_add, "log": cmd_log}[args.data_command](args)
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    from benchmark.data.catalogue import read_record
+    from benchmark.data.sources import data_log_table
+
+    data_dir = _data_dir(args)
+    sys.stdout.write(data_log_table(data_dir / "raw", read_record(data_dir)))
+    return 0
+
+
+def _next_year(year: str, kind: str) -> str:
+    return financial_year(financial_year_start(year) + 1) if kind == "financial" else str(int(year) + 1)
+
+
+def _counts(data_dir: Path) -> dict:
+    """Rows and councils by source id from the cache's manifest (empty until the data was loaded once)."""
+    import json
+
+    try:
+        manifest = json.loads((data_dir / "processed" / "manifest.json").read_text())
+        return manifest["catalogue"]["counts"]
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def status_lines(data_dir: Path) -> list[str]:
+    from benchmark.data.catalogue import publications, read_record, scan
+    from benchmark.data.sources import SOURCES, sha256_of
+
+    raw = data_dir / "raw"
+    files, problems = scan(raw)
+    record = read_record(data_dir)["files"]
+    counts = _counts(data_dir)
+    lines = []
+    could_add = []
+    for pub in publications():
+        mine = sorted((f for f in files if f.publication == pub.id), key=lambda f: f.year, reverse=True)
+        years = ", ".join(dict.fromkeys(f.year for f in mine)) or "none"
+        lines.append(f"{pub.name} ({pub.publisher}): {years}")
+        for f in mine:
+            n = counts.get(f.source_id, {})
+            size = f"{n['rows']:,} rows, {n['councils']} councils" if n else "rows not counted yet (run any command to build the tables)"
+            origin = "" if f.path in record else "; not in data/catalogue.json (added by hand?)"
+            lines.append(f"  {f.year}  data/raw/{f.path}  [{f.edition or 'edition not stated'}]  {size}  sha256 {sha256_of(raw / f.path)[:12]}{origin}")
+        if mine:
+            could_add.append(f"  {pub.name} {_next_year(mine[0].year, pub.year_kind)}: not present; download it from {pub.where_to_get} "
+                             "and run `python -m benchmark data add FILE`")
+        else:
+            could_add.append(f"  {pub.name}: none present; download it from {pub.where_to_get} and run `python -m benchmark data add FILE`")
+    catalogued = {f.path for f in files}
+    described = [s for s in SOURCES if s.path not in catalogued]
+    lines.append(f"Other sources, described by hand in the data log ({len(described)} files, one-off historical releases and lookups):")
+    for s in sorted(described, key=lambda s: s.years, reverse=True):
+        present = "" if (raw / s.path).is_file() else "  MISSING"
+        lines.append(f"  {s.years}  data/raw/{s.path}  ({s.publisher}){present}")
+    lines.append("What could be added:")
+    lines += could_add
+    lines += [f"problem: {p}" for p in problems]
+    return lines
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    data_dir = _data_dir(args)
+    lines = status_lines(data_dir)
+    print("\n".join(lines))
+    return 1 if any(line.startswith("problem: ") for line in lines) else 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from benchmark.data.catalogue import add_files, plan_add
+    from benchmark.data.sources import write_data_log
+
+    data_dir = _data_dir(args)
+    placed = plan_add([Path(f) for f in args.files], data_dir, replace=args.replace)  # raises, copying nothing, if any file fails
+    add_files(placed, data_dir)
+    readme = write_data_log(data_dir)
+    for item in placed:
+        what = "replaced" if item.replaces is not None else "added"
+        print(f"{what}: {item.publication.name} {item.found.year} [{item.found.edition or 'edition not stated'}] -> "
+              f"{item.target.relative_to(data_dir.parent) if data_dir.parent in item.target.parents else item.target} "
+              f"({item.rows:,} rows, {item.councils} councils)")
+    print(f"data log rewritten: {readme}; the tables are rebuilt at the next command")
+    return 0

@@ -1,0 +1,164 @@
+"""The data catalogue, `data status` and `data add`, and years that follow the data.
+
+Expected years and figures come from the shipped files' own contents (their titles, FY_ENDING
+columns) and the publishers' totals, never from running the code under test.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmark.data.catalogue import read_record, scan
+from conftest import RAW, ROOT
+
+RO3_2024_25 = RAW / "finance" / "ro3" / "RO3_LA_Data_2024-25_data_by_LA.ods"
+LTC_2023_24 = RAW / "ascfr" / "ltc-gce-by-setting" / "ascfr_ltc_gce_by_setting_2023-24.csv"
+MYE_2024 = RAW / "population" / "ons_mye" / "mye24tablesew.csv"
+
+#: What the shipped files hold, read off each file's title rows or FY_ENDING column by hand.
+SHIPPED_YEARS = {
+    "ro3": ["2022-23", "2023-24", "2024-25"],
+    "rsx": ["2021-22", "2022-23", "2023-24", "2024-25"],
+    "rs": ["2017-18"],
+    "ra": ["2021-22", "2023-24"],
+    "ascfr_datafile": ["2019-20", "2020-21", "2021-22", "2022-23", "2023-24"],
+    "ons_mye2": ["2015", "2016", "2017", "2018", "2019", "2020", "2022", "2023", "2024"],
+}
+
+
+def run_cli(*args):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "benchmark", *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+
+
+def scratch_data(tmp_path: Path, *, copy: tuple[str, ...] = ()) -> Path:
+    """A data folder whose raw/ links to the shipped folders, except ``copy`` (copied, so a test can
+    add to them without touching the shipped data)."""
+    data = tmp_path / "data"
+    raw = data / "raw"
+    raw.mkdir(parents=True)
+    for child in RAW.iterdir():
+        if child.name in copy:
+            shutil.copytree(child, raw / child.name)
+        else:
+            (raw / child.name).symlink_to(child)
+    shutil.copy(ROOT / "data" / "catalogue.json", data / "catalogue.json")
+    shutil.copy(ROOT / "data" / "README.md", data / "README.md")
+    return data
+
+
+def test_the_catalogue_finds_every_shipped_year_by_content():
+    files, problems = scan(RAW)
+    assert problems == []
+    for publication, years in SHIPPED_YEARS.items():
+        assert sorted({f.year for f in files if f.publication == publication}) == years, publication
+
+
+def test_format_samples_and_notes_are_not_catalogued():
+    files, _ = scan(RAW)
+    paths = {f.path for f in files}
+    assert not any("format-sample" in p or p.endswith(".md") for p in paths)
+
+
+def test_data_status_lists_newest_first_and_what_could_be_added():
+    result = run_cli("data", "status")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Revenue Outturn Social Care (RO3)" in out
+    ro3_line = next(line for line in out.splitlines() if line.startswith("Revenue Outturn Social Care (RO3)"))
+    assert ro3_line.endswith("2024-25, 2023-24, 2022-23")
+    assert "2025-26: not present" in out  # the next RO3
+    assert "2024-25: not present" in out  # the next ASC-FR data file
+    assert "data/raw/finance/ro3/RO3_LA_Data_2024-25_data_by_LA.ods" in out
+
+
+def test_data_add_places_a_newer_year_and_it_becomes_the_default(tmp_path):
+    """A copy of a shipped file relabelled as a later year: added, logged, and used as the newest
+    year with no code change."""
+    from benchmark.data.store import load_tables
+    from benchmark.data.years import latest_population_year
+
+    data = scratch_data(tmp_path, copy=("ascfr", "population"))
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    ltc = incoming / "ascfr_ltc_gce_by_setting_next.csv"
+    ltc.write_text(LTC_2023_24.read_text(encoding="utf-8").replace(",2024,", ",2025,"), encoding="utf-8")
+    mye = incoming / "mye25tablesew.csv"  # a CSV export carries its year only in its name
+    shutil.copy(MYE_2024, mye)
+
+    result = run_cli("data", "add", str(ltc), str(mye), "--data", str(data))
+    assert result.returncode == 0, result.stderr
+    assert "ASC-FR" in result.stdout and "2024-25" in result.stdout and "2025" in result.stdout
+    assert (data / "raw" / "ascfr" / "data-files" / ltc.name).is_file() or any(data.glob(f"raw/ascfr/**/{ltc.name}"))
+    record = read_record(data)
+    assert any(path.endswith(ltc.name) for path in record["files"])
+    assert ltc.name in (data / "README.md").read_text(encoding="utf-8")
+
+    tables = load_tables(data)
+    assert tables.catalogue.latest("ascfr_datafile") == "2024-25"
+    assert tables.catalogue.latest("ons_mye2") == "2025"
+    assert latest_population_year(tables) == 2025
+
+    # the same year again is refused without --replace, and nothing is copied
+    again = incoming / "again.csv"
+    shutil.copy(ltc, again)
+    refused = run_cli("data", "add", str(again), "--data", str(data))
+    assert refused.returncode == 1
+    lines = [line for line in refused.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and "already present" in lines[0] and "--replace" in lines[0]
+    assert not any(data.glob("raw/**/again.csv"))
+
+    replaced = run_cli("data", "add", str(again), "--replace", "--data", str(data))
+    assert replaced.returncode == 0, replaced.stderr
+    assert any(data.glob("raw/**/again.csv")) and not any(data.glob(f"raw/**/{ltc.name}"))
+
+
+def test_data_add_refuses_a_file_of_no_known_publication_and_copies_nothing(tmp_path):
+    data = scratch_data(tmp_path, copy=("ascof",))
+    before = sorted(p.name for p in (data / "raw" / "ascof").iterdir())
+    stray = tmp_path / "notes.csv"
+    stray.write_text("a,b\n1,2\n", encoding="utf-8")
+    result = run_cli("data", "add", str(stray), "--data", str(data))
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "notes.csv" in errors[0] and "not a publication the toolkit reads" in errors[0]
+    assert sorted(p.name for p in (data / "raw" / "ascof").iterdir()) == before
+    assert json.loads((data / "catalogue.json").read_text()) == read_record(ROOT / "data")
+
+
+def test_data_add_of_a_truncated_workbook_is_one_line_and_copies_nothing(tmp_path):
+    data = scratch_data(tmp_path, copy=("finance",))
+    broken = tmp_path / "RO3_broken.ods"
+    broken.write_bytes(RO3_2024_25.read_bytes()[: RO3_2024_25.stat().st_size // 2])
+    result = run_cli("data", "add", str(broken), "--data", str(data))
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "RO3_broken.ods" in errors[0]
+    assert not any(data.glob("raw/**/RO3_broken.ods")) and not any(data.glob("raw/**/.RO3_broken*"))
+
+
+def test_defaults_follow_the_data(tables):
+    from benchmark.data.years import budget_base_year, default_budget_year, latest_outturn_year, latest_population_year
+
+    assert latest_outturn_year(tables) == "2024-25"  # the newest RO3 shipped
+    assert default_budget_year(tables) == "2026-27"
+    assert latest_population_year(tables) == 2024  # mid-2024, the newest ONS estimate shipped
+    assert budget_base_year(tables) == "2016-17"  # the one shipped year with ASC-FR spend and client weeks
+
+
+def test_no_data_year_is_written_in_the_readers_or_the_budget():
+    """The modules the issue named carry no year constant: their years come from the catalogue."""
+    import re
+
+    for module in ("benchmark/budget/base_budget.py", "benchmark/metrics/registry.py", "benchmark/data/catalogue.py",
+                   "benchmark/data/years.py", "benchmark/data/mhclg.py", "benchmark/data/ascfr_datafile.py", "benchmark/data/ons_mye.py"):
+        code = "\n".join(line for line in (ROOT / module).read_text(encoding="utf-8").splitlines() if not line.lstrip().startswith("#"))
+        # strings and identifiers, not docstring prose about the format, are what would fix a year
+        years = re.findall(r"[\"'](?:19|20)\d\d(?:-\d\d)?[\"']", code)
+        assert years == [], f"{module}: {years}"
