@@ -159,15 +159,17 @@ def resolve_custom(tables, custom: list[str], year: str | None = None) -> list[s
     return list(dict.fromkeys(codes))
 
 
-def comparator_pairs(tables, method: str, year: str, k: int | None = None, custom: list[str] | None = None,
+def comparator_pairs(tables, method: str, year: str | None, k: int | None = None, custom: list[str] | None = None,
                      config: dict | None = None) -> pd.DataFrame:
     """Every council's group in one table: council, neighbour, distance, rank (vectorised).
 
-    ``rank`` (1 = nearest) and ``distance`` are missing for methods without an ordering.
+    ``rank`` (1 = nearest) and ``distance`` are missing for methods without an ordering.  The
+    shipped nearest-neighbour sets are one geography for every year, so ``year`` may be None for them.
     """
     config = config or load_config()
     k = int(k or config["k"])
-    financial_year_start(year)  # validates the year
+    if year is not None or method != "nn":
+        financial_year_start(year)  # validates the year
     if method == "nn":
         pairs = tables.nearest_neighbours[["council", "neighbour"]].astype(str)
         pairs = pairs.assign(distance=np.nan, rank=pd.array([pd.NA] * len(pairs), dtype="Int64"))

@@ -162,3 +162,27 @@ def test_no_data_year_is_written_in_the_readers_or_the_budget():
         # strings and identifiers, not docstring prose about the format, are what would fix a year
         years = re.findall(r"[\"'](?:19|20)\d\d(?:-\d\d)?[\"']", code)
         assert years == [], f"{module}: {years}"
+
+
+def test_data_add_places_every_shipped_format(tmp_path):
+    """Each shipped file of a publication read by format, added to an empty data folder, is
+    recognised as the year it holds and copied byte for byte."""
+    from benchmark.data.catalogue import add_files, plan_add
+
+    files, _ = scan(RAW)
+    data = tmp_path / "data"
+    (data / "raw").mkdir(parents=True)
+    # one file of each layout: RO3 old and new, RSX ODS and CSV export, RS, RA in UTF-8 and Mac Roman,
+    # MYE2 UK and England and Wales workbooks and a CSV export, the ASC-FR data file
+    chosen = ["finance/ro3/RO3_2022-23_data_by_LA.ods", "finance/ro3/RO3_LA_Data_2024-25_data_by_LA.ods",
+              "finance/rsx/RSX_2023-24_data_by_LA.ods", "finance/rsx/RSX_2021-22_data_by_LA_Live.csv", "finance/rs/RS_2017-18_data_by_LA.xlsx",
+              "finance/ra/RA_2021-22_data_by_LA.csv", "finance/ra/RA_2023-24_data_Part_1.csv",
+              "population/ons_mye/mye22final.xlsx", "population/ons_mye/mye23tablesew.xlsx", "population/ons_mye/mye24tablesew.csv",
+              "population/ons_mye/ukmidyearestimates2016.xls", "ascfr/ltc-gce-by-setting/ascfr_ltc_gce_by_setting_2021-22.csv"]
+    expected = {f.path: (f.publication, f.year) for f in files}
+    placed = plan_add([RAW / path for path in chosen], data)
+    assert [(p.publication.id, p.found.year) for p in placed] == [expected[path] for path in chosen]
+    add_files(placed, data, copied_from="test")
+    for item, path in zip(placed, chosen, strict=True):
+        assert item.target.read_bytes() == (RAW / path).read_bytes()
+    assert len(read_record(data)["files"]) == len(chosen)

@@ -131,3 +131,54 @@ def test_cli_output_piped_into_a_closed_reader_is_not_an_error():
     result = subprocess.run(f"{sys.executable} -m benchmark councils | head -1", shell=True, capture_output=True, text=True, cwd=ROOT,
                             env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=300)
     assert result.stdout.startswith("ons_code") and "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
+
+
+def _linked_data(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "raw").symlink_to(RAW)
+    return data
+
+
+def test_a_rebuild_replaces_a_cache_holding_folders_and_leaves_nothing_behind(tmp_path):
+    """A raw file touched after a report has filled the report cache (a folder inside the cache):
+    the next load rebuilds, swaps the whole folder and leaves no staging or old folder."""
+    import json
+
+    data = _linked_data(tmp_path)
+    load_tables(data)
+    report_cache = data / "processed" / "report-cache"
+    report_cache.mkdir()
+    (report_cache / "abc.pkl").write_bytes(b"results of an earlier run")
+    manifest = json.loads((data / "processed" / "manifest.json").read_text())
+    manifest["fingerprint"]["ascof/trend_data.csv"][1] += 1  # as `touch data/raw/ascof/trend_data.csv` would
+    (data / "processed" / "manifest.json").write_text(json.dumps(manifest))
+    rebuilt = load_tables(data)
+    assert not rebuilt.provenance["from_cache"]
+    assert not report_cache.exists()
+    assert sorted(p.name for p in data.iterdir() if p.name.startswith(".processed-")) == []
+    assert load_tables(data).provenance["from_cache"]
+
+
+def test_the_cache_rebuilds_when_the_code_that_built_it_changes(tmp_path):
+    import json
+
+    data = _linked_data(tmp_path)
+    load_tables(data)
+    manifest = json.loads((data / "processed" / "manifest.json").read_text())
+    manifest["format"][-1] = "digest-of-an-older-reader"
+    (data / "processed" / "manifest.json").write_text(json.dumps(manifest))
+    assert not load_tables(data).provenance["from_cache"]
+
+
+def test_two_commands_rebuilding_at_once_both_succeed_and_leave_one_cache(tmp_path):
+    data = _linked_data(tmp_path)
+    commands = [subprocess.Popen([sys.executable, "-m", "benchmark", "councils", "--data", str(data)], cwd=ROOT,
+                                 env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for _ in range(2)]
+    outputs = [command.communicate(timeout=600) for command in commands]
+    assert [command.returncode for command in commands] == [0, 0], [err for _, err in outputs]
+    assert all(out.startswith("ons_code") for out, _ in outputs)
+    assert "Traceback" not in "".join(err for _, err in outputs)
+    assert sorted(p.name for p in data.iterdir()) == [".processed.lock", "processed", "raw"]
+    assert load_tables(data).provenance["from_cache"]

@@ -9,7 +9,7 @@ import json
 def add_arguments_model(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--age", choices=["65plus", "18to64"], default="65plus", help="age group (default 65plus)")
     parser.add_argument("--spec", metavar="NAME", help="specification in benchmark/config/expected_spend.toml (default: the age group's default)")
-    parser.add_argument("--year", metavar="YYYY-YY", help="financial year of the spend (default 2017-18, the latest with data)")
+    parser.add_argument("--year", metavar="YYYY-YY", help="financial year of the spend (default: the latest with data)")
     parser.add_argument("--format", choices=["table", "json"], default="table", help="output format (default table)")
 
 
@@ -50,7 +50,7 @@ def cmd_model(args: argparse.Namespace, tables) -> int:
 
 def add_arguments_budget(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("council", metavar="COUNCIL", help="ONS code, CASSR code or name")
-    parser.add_argument("--year", metavar="YYYY-YY", help="budget year (default 2019-20)")
+    parser.add_argument("--year", metavar="YYYY-YY", help="budget year (default: two years after the newest revenue outturn in the data)")
     parser.add_argument("--scenario", metavar="NAME", help="show one scenario (default: all side by side)")
     parser.add_argument("--group", choices=["nn", "statistical", "region", "type", "england"], default=None,
                         help="comparator group (default: the parameter file's comparator_method, else nn)")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -74,11 +75,27 @@ def status_lines(data_dir: Path) -> list[str]:
         mine = sorted((f for f in files if f.publication == pub.id), key=lambda f: f.year, reverse=True)
         years = ", ".join(dict.fromkeys(f.year for f in mine)) or "none"
         lines.append(f"{pub.name} ({pub.publisher}): {years}")
+        read_from: dict = {}  # source id -> the file the tables are read from (the publisher's own before an export)
+        for f in sorted(mine, key=lambda f: "export" in f.edition):
+            read_from.setdefault(f.source_id, f)
         for f in mine:
             n = counts.get(f.source_id, {})
-            size = f"{n['rows']:,} rows, {n['councils']} councils" if n else "rows not counted yet (run any command to build the tables)"
+            if read_from[f.source_id] is not f:
+                size = f"a copy of another {f.year} file listed here, used only to cross-check it"
+            else:
+                size = f"{n['rows']:,} rows, {n['councils']} councils" if n else "rows not counted yet (run any command to build the tables)"
             origin = "" if f.path in record else "; not in data/catalogue.json (added by hand?)"
             lines.append(f"  {f.year}  data/raw/{f.path}  [{f.edition or 'edition not stated'}]  {size}  sha256 {sha256_of(raw / f.path)[:12]}{origin}")
+        present = sorted({f.year for f in mine})
+        gaps = []
+        if present:
+            year = present[0]
+            while year < present[-1]:
+                year = _next_year(year, pub.year_kind)
+                if year not in present:
+                    gaps.append(year)
+        if gaps:
+            could_add.append(f"  {pub.name} {', '.join(gaps)}: not present (between the years present)")
         if mine:
             could_add.append(f"  {pub.name} {_next_year(mine[0].year, pub.year_kind)}: not present; download it from {pub.where_to_get} "
                              "and run `python -m benchmark data add FILE`")
@@ -87,9 +104,13 @@ def status_lines(data_dir: Path) -> list[str]:
     catalogued = {f.path for f in files}
     described = [s for s in SOURCES if s.path not in catalogued]
     lines.append(f"Other sources, described by hand in the data log ({len(described)} files, one-off historical releases and lookups):")
-    for s in sorted(described, key=lambda s: s.years, reverse=True):
+    def newest_first(source):
+        found = re.findall(r"(?:19|20)\d\d", source.years)
+        return (-int(found[-1]) if found else 0, source.path)
+
+    for s in sorted(described, key=newest_first):
         present = "" if (raw / s.path).is_file() else "  MISSING"
-        lines.append(f"  {s.years}  data/raw/{s.path}  ({s.publisher}){present}")
+        lines.append(f"  {s.years}  data/raw/{s.path}  publisher: {s.publisher}{present}")
     lines.append("What could be added:")
     lines += could_add
     lines += [f"problem: {p}" for p in problems]

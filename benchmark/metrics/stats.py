@@ -187,7 +187,7 @@ def panel_pairs(tables, panel: pd.DataFrame, method: str = "nn", k: int | None =
                 custom: list[str] | None = None) -> pd.DataFrame:
     """Comparator pairs for every year of ``panel`` (council, neighbour, year)."""
     if method == "nn":
-        return comparator_pairs(tables, "nn", "2017-18")[["council", "neighbour"]]
+        return comparator_pairs(tables, "nn", None)[["council", "neighbour"]]
     years = sorted(panel["year"].unique())
     frames = [comparator_pairs(tables, method, year, k, custom)[["council", "neighbour"]].assign(year=year) for year in years]
     return pd.concat(frames, ignore_index=True)
@@ -221,7 +221,7 @@ def council_metrics(tables, council: str, year: str | None = None, group: str = 
         members = [c for c in dict.fromkeys(tables.registry.find(c, year).ons_code for c in custom) if c != code]
         pairs = pd.DataFrame({"council": code, "neighbour": members})
     elif group == "nn":
-        pairs = comparator_pairs(tables, "nn", "2017-18")
+        pairs = comparator_pairs(tables, "nn", None)
         pairs = pairs.loc[pairs["council"] == code, ["council", "neighbour"]]
         if pairs.empty:
             raise UserError(f"{found.name} ({code}) has no set in NN.json ({describe_method('nn')})")

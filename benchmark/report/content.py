@@ -440,9 +440,9 @@ class ReportContent:
             ILLUSTRATIVE=np.where(messages["illustrative"], "ILLUSTRATIVE", "")),
             self._caption("the metrics below", self._years(list(messages["metric"])) if len(messages) else "n/a",
                           bool(messages["illustrative"].any()) if len(messages) else False))]
-        notes = ["Caveats: figures come from different years (each metric's latest year with data unless a year is set); "
-                 "ASC-FR 2020-21 onwards is not in the shipped data; ASCOF 2020-21 is affected by COVID-19; the comparator group's "
-                 "own caveats are in 'Context'."]
+        notes = ["Caveats: figures come from different years (each metric's latest year with data unless a year is set; "
+                 "the year is beside every figure); ASC-FR and ASCOF figures for 2020-21 and 2021-22 are affected by COVID-19; "
+                 "the comparator group's own caveats are in 'Context'."]
         if self.metrics["illustrative"].any():
             notes.append("ILLUSTRATIVE rows rest on generated example data (local files or national comparator files shipped as examples): "
                          "replace them with the council's real files before drawing conclusions.")
@@ -538,10 +538,11 @@ class ReportContent:
                   Table("unit_costs", self._metric_rows(self.UNIT_COST_IDS), self._caption(self._sources(self.UNIT_COST_IDS), self._years(self.UNIT_COST_IDS))),
                   Table("outcomes", self._metric_rows(self.OUTCOME_IDS), self._caption(self._sources(self.OUTCOME_IDS), self._years(self.OUTCOME_IDS)))]
         paragraphs = ["Gross current expenditure per head is ASC-FR spend on long- and short-term care divided by the ONS population of the "
-                      "age group; weekly unit costs are 2016-17 spend divided by client weeks (the one shipped year with both). "
-                      "ASC-FR and SALT categories differ, so no cost per person is derived."]
+                      f"age group; weekly unit costs are spend divided by client weeks ({self._years(self.UNIT_COST_IDS)}: the years in the "
+                      "data with both). ASC-FR and SALT categories differ, so no cost per person is derived."]
         if figures == [] and _missing(self.metric("gce_65plus_per_head_65plus_gbp")["value"]):
-            paragraphs.append("No chart: the council has no ASC-FR spend in the shipped years (councils created after 2019 report from 2019-20 or later).")
+            paragraphs.append("No chart: the council has no ASC-FR spend by client group in the years the data holds "
+                              f"({self._years(self.SPEND_IDS)}).")
         return Section("spend", self.spend_title(), paragraphs, tables, figures)
 
     # -- local sections ----------------------------------------------------------------------------------
@@ -632,7 +633,7 @@ class ReportContent:
             cost = self.metric(f"unit_cost_{setting}_65plus_gbp_per_week")
             if not _missing(own["value"]):
                 paragraphs.append(f"Placement-weighted average {setting} fee: {fmt(own['value'], own['unit'])} ({own['year']}); "
-                                  f"ASC-FR 2016-17 weekly unit cost, {setting} 65+: {fmt(cost['value'], cost['unit'])} against a comparator "
+                                  f"ASC-FR {cost['year']} weekly unit cost, {setting} 65+: {fmt(cost['value'], cost['unit'])} against a comparator "
                                   f"median of {fmt(cost['median'], cost['unit'])}. The years and definitions differ (fees paid to homes versus "
                                   "gross spend per client week).")
         if "fee_simplified" not in self.local:
@@ -695,7 +696,7 @@ class ReportContent:
         totals["expected_interval_low_gbp"] = b.expected.get("pi_low_gbp", np.nan)
         totals["expected_interval_high_gbp"] = b.expected.get("pi_high_gbp", np.nan)
         totals["actual_gross_gbp_base_year"] = b.actual.get("gross_current_expenditure_gbp", np.nan)
-        totals["source"] = "ASC-FR 2016-17 (ascfr_2016_17_totals, _activity, _additional); ONS mid-year population; expected-spend model"
+        totals["source"] = f"ASC-FR {b.base_year} ({cite(b.actual.get('source'))}); ONS mid-year population; expected-spend model"
         lines = b.lines.copy()
         lines.insert(0, "council", self.code)
         if "budget_year" not in lines.columns:
@@ -705,8 +706,8 @@ class ReportContent:
     def _section_budget(self) -> Section:
         if self.budget is None:
             return Section("budget", self.budget_title(), [
-                "The base budget builds up from ASC-FR 2016-17 spend and activity, which this council does not have; "
-                "the rest of the report is unaffected."])
+                f"The base budget builds up from ASC-FR spend and activity of its base year, which this council does not have "
+                f"({self.budget_error or 'no base-year data'}); the rest of the report is unaffected."])
         b = self.budget
         totals = b.totals.set_index("scenario")
         lines = b.lines
@@ -751,7 +752,7 @@ class ReportContent:
         for column in ("amount_gbp", "difference_gbp", "volume_effect_gbp", "price_effect_gbp"):
             gap_table[column] = gap_table[column].map(millions)
         gap_table["illustrative"] = np.where(gap_table["illustrative"].astype(bool), "ILLUSTRATIVE", "")
-        caption = self._caption("ASC-FR 2016-17 totals, activity and additional data (NHS Digital); ONS mid-year population; local files where stated",
+        caption = self._caption(f"ASC-FR {b.base_year} spend, activity and additional data (NHS Digital); ONS mid-year population; local files where stated",
                                 f"base {b.base_year}, budget {b.budget_year}", illustrative)
         gap_caption = (f"The lines where a scenario differs from {scenario_names[0]} by £1 or more ({len(gap_table)} of "
                        f"{int((lines['scenario'] != scenario_names[0]).sum())}; every line is in budget.csv). {caption}")
@@ -792,9 +793,9 @@ class ReportContent:
         title = (f"{self.name}'s figures rest on {len(published)} published sources (NHS Digital, ONS, MHCLG; Open Government Licence v3.0)"
                  + (f" and {int((table['id'] == 'local').sum())} local inputs" if (table["id"] == "local").any() else ""))
         notes = [
-            "Every figure carries its data year; years differ between metrics (ASC-FR spend 2017-18, unit costs 2016-17, ASCOF to 2023-24).",
+            "Every figure carries its data year; years differ between metrics (the newest year of each source is in the table above).",
             "Suppressed or missing values are shown as n/a with the reason, never as 0.",
-            "ASC-FR definitions change between years; 2020-21 is distorted by COVID-19.",
+            "ASC-FR definitions change between years; 2020-21 and 2021-22 are distorted by COVID-19.",
             f"Comparator group: {self.group_description}.",
         ]
         if (table["illustrative"] == "ILLUSTRATIVE").any():
