@@ -282,19 +282,34 @@ def test_synthetic_fixture_reads():
     assert new[("E06000099", "residential")] == pytest.approx(25_500)
 
 
-def test_unknown_data_level_is_one_line_naming_file_line_and_column(tmp_path):
+def test_a_file_of_unknown_data_levels_only_is_one_line_naming_file_line_and_column(tmp_path):
+    def edit(rows):
+        i = _col(rows, "DATA_Level")
+        for r in rows[1:]:
+            r[i] = "Gross Total Expenditure"
+    path = _mutated(tmp_path, edit)
+    found = detect_ascfr_datafile(path)
+    with pytest.raises(DataError) as excinfo:
+        read_ascfr_datafile(path, found)
+    message = single_line_error(excinfo, "data_file.csv")
+    assert "row 2" in message and "column 'DATA_Level'" in message
+    assert "unknown DATA_Level 'Gross Total Expenditure'" in message and "Gross Current Expenditure" in message
+
+
+def test_rows_of_an_unknown_data_level_are_left_out_and_reported_not_guessed(tmp_path):
+    """A full data file also holds measures whose units are not established: those rows are not
+    read, each label is reported once, and the known measure is read as usual."""
     def edit(rows):
         i = _col(rows, "DATA_Level")
         for r in rows[1:]:
             if r[_col(rows, "UUID")] == "8128215":
                 r[i] = "Gross Total Expenditure"
     path = _mutated(tmp_path, edit)
-    found = detect_ascfr_datafile(path)
-    with pytest.raises(DataError) as excinfo:
-        read_ascfr_datafile(path, found)
-    message = single_line_error(excinfo, "data_file.csv")
-    assert "row 6" in message and "column 'DATA_Level'" in message
-    assert "unknown DATA_Level 'Gross Total Expenditure'" in message and "Gross Current Expenditure" in message
+    areas = read_ascfr_datafile_areas(path, detect_ascfr_datafile(path))
+    assert "8128215" not in set(areas["uuid"]) and len(areas)
+    assert len(areas.attrs["not_read"]) == 1
+    note = areas.attrs["not_read"][0]
+    assert "data_file.csv, row 6, column 'DATA_Level'" in note and "'Gross Total Expenditure' not read" in note
 
 
 def test_unknown_breakdown_label_is_reported_not_guessed(tmp_path):

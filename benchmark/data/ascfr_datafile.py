@@ -41,6 +41,8 @@ Vocabulary
 """
 from __future__ import annotations
 
+import logging
+
 import csv
 import io
 import math
@@ -453,6 +455,8 @@ def _check_labels_identify_measures(out: pd.DataFrame, path: Path, log: ProblemL
     """Two UUIDs with the same measure and labels differ in something this reader does not decode."""
     columns = ["measure", *BREAKDOWNS]
     distinct = out.loc[out["measure"].notna(), ["uuid", *columns]].drop_duplicates()
+    if distinct.empty:  # no known measure: already reported
+        return
     labels = distinct[columns].fillna("").apply(lambda s: s.astype(str)).agg("|".join, axis=1)
     clash = labels.duplicated(keep=False)
     for _, group in distinct[clash].groupby(labels[clash], sort=False):
@@ -475,6 +479,7 @@ def read_ascfr_datafile_areas(path: Path, found: Found) -> pd.DataFrame:
     mapping = _canonical_columns(list(raw.columns))
     raw = raw.rename(columns=mapping)
     require_columns(raw, REQUIRED_COLUMNS, path)
+    raw, not_read = _rows_of_known_measures(raw, path)
     log = ProblemLog()
     _check_one_year(raw, found, path, log)
     out = _areas(raw, path, log)
@@ -503,7 +508,30 @@ def read_ascfr_datafile_areas(path: Path, found: Found) -> pd.DataFrame:
     for column in AREA_COLUMNS:
         if column not in ("value", "line"):
             out[column] = out[column].astype("string")
+    out.attrs["not_read"] = not_read
     return out
+
+
+def _rows_of_known_measures(raw: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, list[str]]:
+    """The rows whose DATA_Level is a known measure, and one line per other label, saying so.
+
+    A full data file holds income and activity rows whose units are not yet established here: they
+    are left out and reported (never guessed), so the file's known measures can still be used.  A
+    file with no known measure at all is an error, raised by :func:`_measures` for each label.
+    """
+    key = _lookup_key(_normalise(raw["DATA_Level"]))
+    known = key.isin(list(MEASURES))
+    if known.all() or not known.any():
+        return raw, []
+    text = _normalise(raw["DATA_Level"])[~known]
+    counts = text.value_counts()
+    lines = []
+    for line, label in text.drop_duplicates().items():
+        message = (f"{display_path(path)}, row {int(line)}, column 'DATA_Level': {_plural(int(counts[label]), 'row')} of "
+                   f"'{label}' not read (unit not established; read so far: {_known_list(sorted(m.title() for m in MEASURES))})")
+        logging.getLogger(__name__).warning(message)
+        lines.append(message)
+    return raw[known], lines
 
 
 def read_ascfr_datafile(path: Path, found: Found) -> pd.DataFrame:
@@ -670,10 +698,10 @@ PUBLICATIONS = (
         detect=detect_ascfr_datafile,
         read=read_ascfr_datafile,
         table="ascfr_datafile",
-        caveats="Only DATA_Level 'Gross Current Expenditure' is known so far: a full data file's income and "
-                "activity rows are reported as unknown labels until their units are established.  The shipped "
-                "files (ascfr/ltc-gce-by-setting) are an extract: long-term care, all reasons, by setting and "
-                "age band.  '[x]' (suppressed councils) is missing, never 0.  2021-22 and 2022-23 values are "
-                "whole £ thousand.  Region and England rows are kept apart (read_ascfr_datafile_areas).",
+        caveats="Only DATA_Level 'Gross Current Expenditure' is read so far: a full data file's income and "
+                "activity rows are left out, and reported when the file is added, until their units are established.  The shipped "
+                "files are an extract: long-term care, all reasons, by setting and age band.  '[x]' (suppressed councils) "
+                "is missing, never 0.  Some years are published in whole £ thousand.  Region and England rows are kept "
+                "apart from councils.",
     ),
 )

@@ -184,6 +184,7 @@ class Placed:
     replaces: Path | None
     rows: int
     councils: int
+    not_read: tuple[str, ...] = ()  # rows the reader left out, one line per kind (e.g. an unknown ASC-FR measure)
 
 
 def plan_add(files: Sequence[Path], data_dir: Path, *, replace: bool = False) -> list[Placed]:
@@ -222,7 +223,7 @@ def plan_add(files: Sequence[Path], data_dir: Path, *, replace: bool = False) ->
             problems.append(Problem(shown, f"data/raw/{target.relative_to(raw).as_posix()} exists and holds something else; rename the file"))
             continue
         councils = table.loc[table["council"].str.match(r"^E(06|08|09|10)"), "council"].nunique() if "council" in table else 0
-        placed.append(Placed(file, target, pub, found, existing, len(table), int(councils)))
+        placed.append(Placed(file, target, pub, found, existing, len(table), int(councils), tuple(table.attrs.get("not_read", ()))))
     years = [(p.publication.id, p.found.year) for p in placed]
     for (pub_id, year), p in zip(years, placed, strict=True):
         if years.count((pub_id, year)) > 1:

@@ -137,5 +137,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         print(f"{what}: {item.publication.name} {item.found.year} [{item.found.edition or 'edition not stated'}] -> "
               f"{item.target.relative_to(data_dir.parent) if data_dir.parent in item.target.parents else item.target} "
               f"({item.rows:,} rows, {item.councils} councils)")
+        for line in item.not_read:
+            print(f"note: {line}")
     print(f"data log rewritten: {readme}; the tables are rebuilt at the next command")
     return 0

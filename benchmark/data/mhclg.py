@@ -1107,7 +1107,7 @@ PUBLICATIONS: tuple[Publication, ...] = (
         table="ro3",
         caveats=_ENGLAND_CAVEAT + " The lines add up to the total. MHCLG's 18-64 / 65+ splits of carers' support, "
         "assistive equipment, care assessment, information and commissioning (often apportioned by fixed shares) "
-        "are left out; read_ro3(..., age_splits=True) includes them.",
+        "are not used.",
     ),
     Publication(
         id="rsx",
