@@ -81,3 +81,60 @@ def test_unit_costs_from_decoded_keys(tables):
 def test_voluntary_age_splits_are_marked(tables):
     gce = tables.ascfr_expenditure
     assert set(gce.loc[gce["age_band"].isin(["65-74", "75-84", "85+"]), "data_type"]) == {"voluntary"}
+
+
+# Files are found by their columns and read whatever year they hold (small hand-made folders).
+
+LABELLED_ACTIVITY = ("UUID,Council Code,Council Name,Care Type,Activity Provision,Age Bands,Primary support reason,"
+                     "Long Term Support Setting,Short Term Purpose,Data Type,Value,Notes\n"
+                     "8610101,814,Southampton,Long term,In house,Age 65 and over,Physical support,Residential,-,Mandatory,1000,\n")
+PACK_ACTIVITY = ("UUID,FY_Ending,CASSR_CODE,GEOGRAPHY_CODE,REGION_GO_CODE,DataType_KEY,AgeBand_KEY,PrimarySupportReason_KEY,"
+                 "CareType_KEY,SupportSetting_KEY,Purpose_KEY,ActivityProvision_KEY,ItemValue\n"
+                 "8610101,{fy},814,E06000045,E12000008,1,2,6,2,7,,3,1000\n")
+
+
+def _folder(tmp_path, files: dict[str, str]):
+    (tmp_path / "ascfr" / "a-subfolder").mkdir(parents=True)
+    (tmp_path / "ascfr" / "a-subfolder" / "ignored.csv").write_text("not,read\n1,2\n")
+    (tmp_path / "ascfr" / "notes.csv").write_text("some,other,table\n1,2,3\n")  # no known shape: left alone
+    for name, text in files.items():
+        (tmp_path / "ascfr" / name).write_text(text)
+    return tmp_path
+
+
+def test_files_are_found_by_their_columns_and_years_read_from_them(tmp_path, registry):
+    raw = _folder(tmp_path, {"activity table.csv": PACK_ACTIVITY.format(fy="2019"), "pss-exp-eng-18-19-fin-act.csv": LABELLED_ACTIVITY})
+    from benchmark.data import ascfr
+
+    found = ascfr.find_files(raw)
+    assert [p.name for p in found["pack_activity"]] == ["activity table.csv"]
+    assert [p.name for p in found["labelled_activity"]] == ["pss-exp-eng-18-19-fin-act.csv"]
+    act = ascfr.load_activity(raw, registry)
+    # the pack's year from FY_Ending (the year it ends), the labelled file's from its name;
+    # neither file is described in sources.py, so each id is built from the file's shape and year
+    assert sorted(zip(act["year"], act["source"])) == [("2018-19", "ascfr_labelled_activity_2018_19"), ("2018-19", "ascfr_pack_activity_2018_19")]
+    assert set(act["council"]) == {"E06000045"}
+
+
+def test_labelled_file_without_a_year_in_its_name(tmp_path, registry):
+    from benchmark.data import ascfr
+    from benchmark.errors import DataError
+
+    raw = _folder(tmp_path, {"activity.csv": LABELLED_ACTIVITY})
+    with pytest.raises(DataError) as excinfo:
+        ascfr.load_activity(raw, registry)
+    message = str(excinfo.value)
+    assert "\n" not in message and "activity.csv: no financial year in the file name" in message
+
+
+def test_a_pack_year_without_one_of_its_tables(tmp_path, registry):
+    from benchmark.data import ascfr
+    from benchmark.errors import DataError
+
+    totals = ("FY_Ending,CASSR_CODE,GEOGRAPHY_CODE,REGION_GO_CODE,CareType_KEY,AgeBand_KEY,PrimarySupportReason_KEY,SupportSetting_KEY,"
+              "Purpose_KEY,CarerSupportType_KEY,DataType_KEY,GROSSCURRENTEXPENDITURE\n2019,814,E06000045,E12000008,2,2,6,7,,,1,100\n")
+    raw = _folder(tmp_path, {"totals.csv": totals, "pss-exp-eng-18-19-fin-act.csv": LABELLED_ACTIVITY})
+    with pytest.raises(DataError) as excinfo:
+        ascfr.load_activity(raw, registry)
+    message = str(excinfo.value)
+    assert "\n" not in message and "the keyed CSV pack for 2018-19 has its Totals table but no Activity table" in message

@@ -157,7 +157,9 @@ def test_no_data_year_is_written_in_the_readers_or_the_budget():
     import re
 
     for module in ("benchmark/budget/base_budget.py", "benchmark/metrics/registry.py", "benchmark/data/catalogue.py",
-                   "benchmark/data/years.py", "benchmark/data/mhclg.py", "benchmark/data/ascfr_datafile.py", "benchmark/data/ons_mye.py"):
+                   "benchmark/data/years.py", "benchmark/data/mhclg.py", "benchmark/data/ascfr_datafile.py", "benchmark/data/ons_mye.py",
+                   "benchmark/data/ascfr.py", "benchmark/data/population.py", "benchmark/data/store.py"):
+        # (benchmark/data/councils.py dates the reorganisations: facts of geography, not data years)
         code = "\n".join(line for line in (ROOT / module).read_text(encoding="utf-8").splitlines() if not line.lstrip().startswith("#"))
         # strings and identifiers, not docstring prose about the format, are what would fix a year
         years = re.findall(r"[\"'](?:19|20)\d\d(?:-\d\d)?[\"']", code)
@@ -186,3 +188,17 @@ def test_data_add_places_every_shipped_format(tmp_path):
     for item, path in zip(placed, chosen, strict=True):
         assert item.target.read_bytes() == (RAW / path).read_bytes()
     assert len(read_record(data)["files"]) == len(chosen)
+
+
+def test_each_finance_year_holds_the_councils_of_its_year(tables):
+    """RO3 2022-23 is the last return of Cumbria, North Yorkshire County and Somerset County; from
+    2023-24 their successors return (the April 2023 reorganisation); to 2025-26 there are 153."""
+    registry = tables.registry
+    ro3 = tables.ro3[tables.ro3["council"] != "E92000001"]
+    by_year = {year: set(rows["council"]) for year, rows in ro3.groupby("year")}
+    old, new = {"E10000006", "E10000023", "E10000027"}, {"E06000063", "E06000064", "E06000065", "E06000066"}
+    assert old <= by_year["2022-23"] and not new & by_year["2022-23"]
+    for year in ("2023-24", "2024-25"):
+        assert new <= by_year[year] and not old & by_year[year]
+        assert by_year[year] == set(registry.existing_in(year).index)
+    assert len(registry.existing_in("2025-26")) == 153 and new <= set(registry.existing_in("2025-26").index)

@@ -4,9 +4,10 @@ Built from the shipped files, not typed in by hand:
 
 * ``ascof/ons_codes.csv`` gives the 153 councils of the 2023 geography with CASSR codes, names
   and regions;
-* ASC-FR 2017-18 (``ascfr/Support Type ... .rds.csv``) and 2015-16 give the councils abolished
-  since (Bournemouth, Poole, Dorset County, Buckinghamshire County, Northamptonshire, Cumbria, North
-  Yorkshire County, Somerset County) with their CASSR codes, and the names each publication uses.
+* the ASC-FR GCE conversion (found in ``ascfr/`` by its columns, see :mod:`benchmark.data.ascfr`)
+  gives the councils abolished since (the shipped one: Bournemouth, Poole, Dorset County,
+  Buckinghamshire County, Northamptonshire, Cumbria, North Yorkshire County, Somerset County) with
+  their CASSR codes; it and the labelled ASC-FR activity files give the names each publication uses.
 
 What no file states, the dates of the reorganisations, is the table :data:`REORGANISATIONS` below.
 Council type follows the ONS code prefix (E06 unitary, E08 metropolitan district, E09 London
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from benchmark.data import ascfr
 from benchmark.data.readers import read_csv
 from benchmark.data.tidy import financial_year, financial_year_start, is_council_code
 from benchmark.errors import UnknownCouncilError
@@ -88,10 +90,9 @@ NAME_CORRECTIONS = {
     "E06000023": "Bristol, City of",
 }
 
+#: The current councils.  The ASC-FR files the registry also reads are found by their shape.
 REGISTRY_FILES = {
     "current": "ascof/ons_codes.csv",
-    "ascfr_2017_18": "ascfr/Support Type With Populations with per100k.rds.csv",
-    "ascfr_2015_16": "ascfr/pss-exp-eng-15-16-fin-act.csv",
 }
 
 
@@ -114,9 +115,11 @@ def build_council_table(raw_dir: Path) -> pd.DataFrame:
         }
     )
 
-    ascfr = read_csv(raw_dir / REGISTRY_FILES["ascfr_2017_18"], ["CASSR", "GEOGRAPHY_CODE", "DH_GEOGRAPHY_NAME", "REGION_GO_CODE"])
-    ascfr = ascfr[["CASSR", "GEOGRAPHY_CODE", "DH_GEOGRAPHY_NAME", "REGION_GO_CODE"]].drop_duplicates()
-    abolished = ascfr[~ascfr["GEOGRAPHY_CODE"].isin(table["ons_code"])]
+    found = ascfr.find_files(raw_dir)
+    columns = ["CASSR", "GEOGRAPHY_CODE", "DH_GEOGRAPHY_NAME", "REGION_GO_CODE"]
+    conversions = ascfr.require_files(raw_dir, found, "gce", "the council registry (the councils abolished since)")
+    conversion = pd.concat([read_csv(path, columns)[columns] for path in conversions], ignore_index=True).drop_duplicates()
+    abolished = conversion[~conversion["GEOGRAPHY_CODE"].isin(table["ons_code"])].drop_duplicates("GEOGRAPHY_CODE")
     table = pd.concat(
         [
             table,
@@ -143,12 +146,13 @@ def build_council_table(raw_dir: Path) -> pd.DataFrame:
     table["successors"] = table["ons_code"].map(successors)
 
     # Every spelling a shipped source uses, so that look-up by name finds the council either way.
-    fy1516 = read_csv(raw_dir / REGISTRY_FILES["ascfr_2015_16"], ["Council Code", "Council Name"])
-    fy1516 = fy1516[["Council Code", "Council Name"]].drop_duplicates()
+    labelled_columns = ["Council Code", "Council Name"]
+    labelled = [read_csv(path, labelled_columns)[labelled_columns] for path in found["labelled_activity"]]
+    labelled = pd.concat(labelled, ignore_index=True).drop_duplicates() if labelled else pd.DataFrame(columns=labelled_columns)
     names = pd.concat(
         [
-            ascfr.rename(columns={"GEOGRAPHY_CODE": "ons_code", "DH_GEOGRAPHY_NAME": "alias"})[["ons_code", "alias"]],
-            ascfr.merge(fy1516, left_on="CASSR", right_on="Council Code")
+            conversion.rename(columns={"GEOGRAPHY_CODE": "ons_code", "DH_GEOGRAPHY_NAME": "alias"})[["ons_code", "alias"]],
+            conversion.merge(labelled, left_on="CASSR", right_on="Council Code")
             .rename(columns={"GEOGRAPHY_CODE": "ons_code", "Council Name": "alias"})[["ons_code", "alias"]],
         ]
     )

@@ -83,8 +83,7 @@ POP2021_FILE = "population/pop2021.csv"
 COUNTY_LOOKUP_FILE = "la_codes/ons-lookups/030.csv"
 MYE5_FILE = "population/ukpopestimatesmid2020on2021geography.csv"
 MYE5_SOURCE = "ons_mye5_2020"
-MYE5_AREA_YEAR = "2020"
-MYE5_DENSITY_YEARS: tuple[str, ...] = tuple(str(y) for y in range(2015, 2021))
+MYE5_DENSITY_COLUMN = re.compile(r"^(\d{4}) people per sq\. km$")
 _POP_VALUE_COLUMN = re.compile(r"population_((?:19|20)\d{2})")
 
 
@@ -128,7 +127,7 @@ def mye2_files(raw_dir: Path) -> Mye2Files:
 def load_population_by_age(raw_dir: Path) -> pd.DataFrame:
     """Persons by single year of age for every English upper-tier council, for every mid-year held.
 
-    Tidy columns: council, year ("2015", ...), measure ("population"), age ("0".."89", "90+"),
+    Tidy columns: council, year (the mid-year, as text), measure ("population"), age ("0".."89", "90+"),
     value, unit ("persons"), source.  One file per year (see the module docstring for how the
     years are found); every council code that year's file has is kept.  A file holding the same
     year as the one used must agree with it (:func:`cross_check_duplicates`), else DataError.
@@ -237,16 +236,21 @@ def load_population_bands(by_age: pd.DataFrame) -> pd.DataFrame:
 
 
 def load_area_and_density(raw_dir: Path) -> pd.DataFrame:
-    """Area (sq km, as at the 2020 release) and population density (persons per sq km, mid-2015 to
-    mid-2020) for English upper-tier councils, as published in ONS MYE5 on 2021 geography.
+    """Area (sq km, as at the file's release) and population density (persons per sq km, every
+    mid-year the file has) for English upper-tier councils, as published in ONS MYE5.
 
-    Measures: ``area_sq_km`` (unit ``sq_km``, year "2020"; ONS rounds it to whole sq km) and
-    ``population_density`` (unit ``persons_per_sq_km``, one row per mid-year; ONS computes it from
-    the unrounded area, so it is taken as published rather than recomputed).
+    Measures: ``area_sq_km`` (unit ``sq_km``, dated the newest mid-year of the file; ONS rounds it
+    to whole sq km) and ``population_density`` (unit ``persons_per_sq_km``, one row per mid-year
+    column ``YYYY people per sq. km``; ONS computes it from the unrounded area, so it is taken as
+    published rather than recomputed).
     """
     path = Path(raw_dir) / MYE5_FILE
     area_column = "Area (sq km)"
-    density_columns = {year: f"{year} people per sq. km" for year in MYE5_DENSITY_YEARS}
+    header = read_csv(path, ["Code", area_column]).columns
+    density_columns = {match.group(1): column for column in header if (match := MYE5_DENSITY_COLUMN.match(column))}
+    if not density_columns:
+        raise DataError(Problem(display_path(path), "no density column ('YYYY people per sq. km') in the header"))
+    area_year = max(density_columns)
     table = read_csv(path, ["Code", area_column, *density_columns.values()])
     table = table[_clean_codes(table["Code"]).str.match(COUNCIL_CODE_PATTERN)]
     codes = _clean_codes(table["Code"])
@@ -256,7 +260,7 @@ def load_area_and_density(raw_dir: Path) -> pd.DataFrame:
     densities = {year: to_number(table[column], path, column, log, minimum=0) for year, column in density_columns.items()}
     log.raise_if_any()
 
-    frames = [pd.DataFrame({"council": codes, "year": MYE5_AREA_YEAR, "measure": "area_sq_km", "value": area, "unit": "sq_km"})]
+    frames = [pd.DataFrame({"council": codes, "year": area_year, "measure": "area_sq_km", "value": area, "unit": "sq_km"})]
     for year, values in densities.items():
         frames.append(pd.DataFrame({"council": codes, "year": year, "measure": "population_density", "value": values, "unit": "persons_per_sq_km"}))
     out = pd.concat(frames, ignore_index=True)

@@ -117,7 +117,7 @@ def _builders(raw: Path, files: list[CatalogueFile]) -> dict[str, Callable[[dict
         # England and region rows of the ASC-FR data file, kept apart from councils (for the sums check and comparisons)
         "ascfr_datafile_areas": lambda t, r: catalogue.read_table(raw, files, "ascfr_datafile", reader=ascfr_datafile.read_ascfr_datafile_areas),
         "ascfr_expenditure": lambda t, r: ascfr.load_expenditure(raw),
-        "ascfr_expenditure_aggregates": lambda t, r: ascfr.load_expenditure_aggregates_2016_17(raw),
+        "ascfr_expenditure_aggregates": lambda t, r: ascfr.load_expenditure_aggregates(raw),
         "ascfr_activity": lambda t, r: ascfr.load_activity(raw, r),
         "ascfr_additional": lambda t, r: ascfr.load_additional(raw, r),
         "population_by_age": lambda t, r: population.load_population_by_age(raw),

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmark.data.years import newest_year
 from benchmark.local.compute import population_65_plus
 
 log = logging.getLogger(__name__)
@@ -157,9 +158,16 @@ def national_bcf_example(rng: np.random.Generator, tables, own: dict[str, tuple[
 
 
 def _care_home_weeks(tables, council: str) -> dict[tuple[str, str], float]:
+    """The council's long-term residential and nursing client weeks by setting and age band, in the
+    newest ASC-FR year that has them (mandatory rows)."""
     a = tables.ascfr_activity
-    rows = a[(a["council"] == council) & (a["year"] == "2016-17") & (a["data_type"] == "mandatory") & (a["care_type"] == "long_term")
-             & a["support_setting"].isin(["residential", "nursing"]) & a["age_band"].isin(["18-64", "65+"])]
+    wanted = {"council": council, "data_type": "mandatory", "care_type": "long_term",
+              "support_setting": ["residential", "nursing"], "age_band": ["18-64", "65+"]}
+    year = newest_year(a, **wanted)
+    if year is None:
+        return {}
+    rows = a[(a["council"] == council) & (a["year"] == year) & (a["data_type"] == "mandatory") & (a["care_type"] == "long_term")
+             & a["support_setting"].isin(wanted["support_setting"]) & a["age_band"].isin(wanted["age_band"])]
     return rows.groupby(["support_setting", "age_band"])["value"].sum().to_dict()
 
 
