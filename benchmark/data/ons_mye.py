@@ -248,7 +248,7 @@ def wide_to_tidy(wide: pd.DataFrame, year: str, source: str) -> pd.DataFrame:
 PUBLICATIONS: tuple[Publication, ...] = (
     Publication(
         id=PUBLICATION_ID,
-        name="ONS mid-year population estimates (MYE2, persons by single year of age)",
+        name="ONS mid-year population estimates (MYE2 persons by single year of age)",
         publisher="Office for National Statistics",
         folder="population/ons_mye",
         year_kind="mid-year",
