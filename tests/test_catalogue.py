@@ -104,6 +104,7 @@ def test_data_add_places_a_newer_year_and_it_becomes_the_default(tmp_path):
     assert tables.catalogue.latest("ascfr_datafile") == "2024-25"
     assert tables.catalogue.latest("ons_mye2") == "2025"
     assert latest_population_year(tables) == 2025
+    assert tables.catalogue.latest("ro3") == "2024-25"  # read through the linked finance folder
 
     # the same year again is refused without --replace, and nothing is copied
     again = incoming / "again.csv"
@@ -184,7 +185,7 @@ def test_data_add_places_every_shipped_format(tmp_path):
     expected = {f.path: (f.publication, f.year) for f in files}
     placed = plan_add([RAW / path for path in chosen], data)
     assert [(p.publication.id, p.found.year) for p in placed] == [expected[path] for path in chosen]
-    add_files(placed, data, copied_from="test")
+    add_files(placed, data, copied_from="test").keep()
     for item, path in zip(placed, chosen, strict=True):
         assert item.target.read_bytes() == (RAW / path).read_bytes()
     assert len(read_record(data)["files"]) == len(chosen)
@@ -202,3 +203,21 @@ def test_each_finance_year_holds_the_councils_of_its_year(tables):
         assert new <= by_year[year] and not old & by_year[year]
         assert by_year[year] == set(registry.existing_in(year).index)
     assert len(registry.existing_in("2025-26")) == 153 and new <= set(registry.existing_in("2025-26").index)
+
+
+def test_data_add_that_breaks_a_reconciliation_is_undone(tmp_path):
+    """RSX 2021-22 relabelled as 2024-25 reads cleanly, but its totals do not equal RO3 2024-25's:
+    the addition is refused after the checks across tables, and the shipped RSX 2024-25 is put back."""
+    data = scratch_data(tmp_path, copy=("finance",))
+    rsx = data / "raw" / "finance" / "rsx"
+    before = {p.name: p.read_bytes() for p in rsx.iterdir()}
+    relabelled = tmp_path / "RSX_relabelled.csv"
+    source = RAW / "finance" / "rsx" / "RSX_2021-22_data_by_LA_Live.csv"
+    relabelled.write_text(source.read_text(encoding="utf-8-sig").replace("2021-22", "2024-25"), encoding="utf-8-sig")
+    result = run_cli("data", "add", str(relabelled), "--replace", "--data", str(data))
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert any("in RO3" in line for line in errors), errors  # RSX's total differs from RO3's
+    assert errors[-1].endswith("with the new file(s) the data does not validate; nothing was added")
+    assert {p.name: p.read_bytes() for p in rsx.iterdir()} == before
+    assert json.loads((data / "catalogue.json").read_text()) == read_record(ROOT / "data")

@@ -26,13 +26,14 @@ from pathlib import Path
 
 from benchmark.data.publications import Found, Publication
 from benchmark.data.readers import display_path
-from benchmark.errors import DataError, Problem, UserError
+from benchmark.data.tidy import COUNCIL_CODE_PATTERN
+from benchmark.errors import DataError, Problem
 
 RECORD_FILE = "catalogue.json"
 
 #: Folders and files under raw/ that are never data: documentation, scripts, and format samples
 #: (a few rows kept to build and test a reader, never to be analysed or shown).
-SKIPPED_SUFFIXES = (".md", ".py", ".txt", ".json.lock")
+SKIPPED_SUFFIXES = (".md", ".py", ".txt")
 SKIPPED_FOLDER_PREFIXES = ("format-sample",)
 
 
@@ -67,7 +68,7 @@ class CatalogueFile:
 
 
 def _candidates(raw: Path) -> Iterable[Path]:
-    for folder, subfolders, files in os.walk(raw):
+    for folder, subfolders, files in os.walk(raw, followlinks=True):  # a user's data folder may link to shared folders
         subfolders[:] = sorted(s for s in subfolders if not s.startswith(".") and not s.startswith(SKIPPED_FOLDER_PREFIXES))
         for name in sorted(files):
             if not name.startswith(".") and not name.endswith(SKIPPED_SUFFIXES):
@@ -190,7 +191,7 @@ class Placed:
 def plan_add(files: Sequence[Path], data_dir: Path, *, replace: bool = False) -> list[Placed]:
     """Check every file before anything is copied: detected, readable, and not a year already present.
 
-    Raises :class:`UserError` (one line per file at fault) and copies nothing when any file fails.
+    Raises :class:`DataError` (one line per file at fault) and copies nothing when any file fails.
     """
     raw = Path(data_dir) / "raw"
     present, _ = scan(raw)
@@ -222,7 +223,7 @@ def plan_add(files: Sequence[Path], data_dir: Path, *, replace: bool = False) ->
         if existing is None and target.exists():
             problems.append(Problem(shown, f"data/raw/{target.relative_to(raw).as_posix()} exists and holds something else; rename the file"))
             continue
-        councils = table.loc[table["council"].str.match(r"^E(06|08|09|10)"), "council"].nunique() if "council" in table else 0
+        councils = table.loc[table["council"].astype(str).str.match(COUNCIL_CODE_PATTERN.pattern), "council"].nunique()
         placed.append(Placed(file, target, pub, found, existing, len(table), int(councils), tuple(table.attrs.get("not_read", ()))))
     years = [(p.publication.id, p.found.year) for p in placed]
     for (pub_id, year), p in zip(years, placed, strict=True):
@@ -233,40 +234,72 @@ def plan_add(files: Sequence[Path], data_dir: Path, *, replace: bool = False) ->
     return placed
 
 
-def add_files(placed: Sequence[Placed], data_dir: Path, *, copied_from: str | None = None) -> None:
-    """Copy the checked files unchanged into ``raw/<folder>/`` (each through a temporary name) and
-    record them; a replaced year's old file is removed only once its successor is in place."""
+class Addition:
+    """Files copied into ``raw/`` by :func:`add_files`, undone by :meth:`undo` until :meth:`keep`.
+
+    A replaced file is set aside under a temporary name rather than removed, so that if the data
+    folder no longer validates with the new file, everything is put back as it was.
+    """
+
+    def __init__(self, data_dir: Path, record: dict):
+        self.data_dir, self.record_before = Path(data_dir), json.loads(json.dumps(record))
+        self.added: list[Path] = []
+        self.set_aside: list[tuple[Path, Path]] = []  # (temporary name, original path)
+
+    def undo(self) -> None:
+        for path in self.added:
+            path.unlink(missing_ok=True)
+        for temporary, original in self.set_aside:
+            os.replace(temporary, original)
+        write_record(self.data_dir, self.record_before)
+
+    def keep(self) -> None:
+        for temporary, _ in self.set_aside:
+            temporary.unlink(missing_ok=True)
+
+
+def _temporary_beside(path: Path) -> Path:
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    os.close(handle)
+    return Path(name)
+
+
+def add_files(placed: Sequence[Placed], data_dir: Path, *, copied_from: str | None = None) -> Addition:
+    """Copy the checked files unchanged into ``raw/<folder>/`` (each through a temporary name, then
+    renamed) and record them in ``catalogue.json``; a replaced year's old file is set aside.  The
+    caller validates the data folder, then calls ``keep()`` or ``undo()`` on the result."""
     from benchmark.data.sources import sha256_of
 
     record = read_record(data_dir)
+    addition = Addition(data_dir, record)
     raw = Path(data_dir) / "raw"
     today = dt.date.today().isoformat()
-    for item in placed:
-        item.target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{item.target.name}-", dir=item.target.parent)
-        os.close(handle)
-        try:
-            shutil.copyfile(item.source, temporary)
-            os.replace(temporary, item.target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        if item.replaces is not None and item.replaces != item.target:
-            item.replaces.unlink()
-            record["files"].pop(item.replaces.relative_to(raw).as_posix(), None)
-        record["files"][item.target.relative_to(raw).as_posix()] = {
-            "sha256": sha256_of(item.target),
-            "copied_from": copied_from or f"added with `python -m benchmark data add` on {today} from a file named {item.source.name}",
-            "added": today,
-        }
-    write_record(data_dir, record)
-
-
-def require_year_present(catalogue: Catalogue, publication_id: str, year: str, what: str) -> None:
-    """A one-line user error when ``year`` is not among the years a publication has."""
-    years = catalogue.years(publication_id)
-    if year not in years:
-        raise UserError(f"{what} {year}: {publication(publication_id).name} has {', '.join(years) or 'no year'} in the data")
+    try:
+        for item in placed:
+            item.target.parent.mkdir(parents=True, exist_ok=True)
+            if item.replaces is not None:
+                aside = _temporary_beside(item.replaces)
+                os.replace(item.replaces, aside)
+                addition.set_aside.append((aside, item.replaces))
+                record["files"].pop(item.replaces.relative_to(raw).as_posix(), None)
+            temporary = _temporary_beside(item.target)
+            try:
+                shutil.copyfile(item.source, temporary)
+                os.replace(temporary, item.target)
+            except BaseException:
+                temporary.unlink(missing_ok=True)
+                raise
+            addition.added.append(item.target)
+            record["files"][item.target.relative_to(raw).as_posix()] = {
+                "sha256": sha256_of(item.target),
+                "copied_from": copied_from or f"added with `python -m benchmark data add` on {today} from a file named {item.source.name}",
+                "added": today,
+            }
+        write_record(data_dir, record)
+    except BaseException:
+        addition.undo()
+        raise
+    return addition
 
 
 # --------------------------------------------------------------------------------------- tables

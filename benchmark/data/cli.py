@@ -6,6 +6,7 @@ import re
 import sys
 from pathlib import Path
 
+from benchmark.data.readers import display_path
 from benchmark.data.tidy import financial_year, financial_year_start
 
 
@@ -128,9 +129,22 @@ def cmd_add(args: argparse.Namespace) -> int:
     from benchmark.data.catalogue import add_files, plan_add
     from benchmark.data.sources import write_data_log
 
+    from benchmark.data.store import load_tables
+    from benchmark.errors import DataError, Problem
+
     data_dir = _data_dir(args)
     placed = plan_add([Path(f) for f in args.files], data_dir, replace=args.replace)  # raises, copying nothing, if any file fails
-    add_files(placed, data_dir)
+    addition = add_files(placed, data_dir)
+    try:
+        load_tables(data_dir, rebuild=True)  # every check across the tables, with the new files in place
+    except DataError as error:
+        addition.undo()
+        raise DataError([*error.problems, Problem(display_path(data_dir / "raw"), "with the new file(s) the data does not validate; "
+                                                                                 "nothing was added")]) from None
+    except BaseException:
+        addition.undo()
+        raise
+    addition.keep()
     readme = write_data_log(data_dir)
     for item in placed:
         what = "replaced" if item.replaces is not None else "added"
@@ -139,5 +153,5 @@ def cmd_add(args: argparse.Namespace) -> int:
               f"({item.rows:,} rows, {item.councils} councils)")
         for line in item.not_read:
             print(f"note: {line}")
-    print(f"data log rewritten: {readme}; the tables are rebuilt at the next command")
+    print(f"data log rewritten: {readme}; the data validates and its tables are rebuilt")
     return 0

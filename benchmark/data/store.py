@@ -144,7 +144,7 @@ def _fingerprint(raw: Path) -> dict[str, list[int]]:
     """Size and modification time of every file under raw/: cheap to compute, changes with any
     edit, and with a file added or removed."""
     prints = {}
-    for folder, subfolders, files in os.walk(raw):
+    for folder, subfolders, files in os.walk(raw, followlinks=True):  # a user's data folder may link to shared folders
         subfolders[:] = [s for s in subfolders if not s.startswith(".")]
         for name in files:
             if not name.startswith("."):

@@ -53,6 +53,12 @@ TIDY_TABLES = {
 }
 
 
+def _source_path(source: str) -> str:
+    """The file a source id names, as a user would find it (the id itself if it names none)."""
+    entry = SOURCES_BY_ID.get(str(source))
+    return f"data/raw/{entry.path}" if entry else str(source)
+
+
 def _source_file(frame: pd.DataFrame, index) -> str:
     source = frame.at[index, "source"] if "source" in frame.columns else None
     entry = SOURCES_BY_ID.get(str(source))
@@ -103,7 +109,7 @@ def council_problems(name: str, frame: pd.DataFrame, registry: CouncilRegistry) 
     """Every council code resolves in the registry and, for financial years, existed that year."""
     problems = []
     for (code, year, source), _ in frame.groupby(["council", "year", "source"], observed=True):
-        file = f"data/raw/{SOURCES_BY_ID[source].path}" if source in SOURCES_BY_ID else source
+        file = _source_path(source)
         if code not in registry:
             problems.append(Problem(file, f"council code {code} ({year}) is not in the council registry", column="council"))
         elif "-" in year and not registry.council(code).exists_in(year):
@@ -116,7 +122,7 @@ def coverage_problems(family: str, frame: pd.DataFrame, year: str, expected_year
     absent_ok = KNOWN_ABSENCES.get((family, year), {})
     present = set(frame.loc[frame["year"] == year, "council"])
     expected = set(registry.existing_in(expected_year).index) - set(absent_ok)
-    files = sorted({f"data/raw/{SOURCES_BY_ID[s].path}" for s in frame.loc[frame["year"] == year, "source"].unique()})
+    files = sorted({_source_path(s) for s in frame.loc[frame["year"] == year, "source"].unique()})
     file = files[0] if len(files) == 1 else f"{family} {year}"
     problems = [Problem(file, f"council {code} ({registry.council(code).name}) expected for {year} but missing") for code in sorted(expected - present)]
     problems += [Problem(file, f"council {code} present for {year} but not expected there") for code in sorted(present - expected - set(absent_ok))]
