@@ -214,9 +214,20 @@ def fit_expected_spend(tables, age: str = "65plus", spec: str | None = None, yea
     if config is None:
         config = load_config()
         spec = spec or config["default_spec"][age]
-        year = year or config["default_year"]
+        year = year or config.get("default_year") or default_model_year(tables, age)
         return tables.memo(("expected_spend", age, spec, year), lambda: _fit(tables, age, spec, year, config))
-    return _fit(tables, age, spec or config["default_spec"][age], year or config["default_year"], config)
+    return _fit(tables, age, spec or config["default_spec"][age], year or config.get("default_year") or default_model_year(tables, age), config)
+
+
+def default_model_year(tables, age: str) -> str:
+    """The newest financial year with the model's response (gross current expenditure per head of
+    the age group) in the data: a newer return, once added, becomes the year the model is fitted on."""
+    metric_id, _ = AGES[age]
+    values = national_values(tables)
+    years = sorted(values.loc[(values["metric_id"] == metric_id) & values["value"].notna(), "year"].unique())
+    if not years:
+        raise UserError(f"no gross current expenditure per head for ages {age} in the data: the expected-spend model cannot be fitted")
+    return years[-1]
 
 
 def _fit(tables, age: str, spec: str, year: str, config: dict) -> ExpectedSpendModel:

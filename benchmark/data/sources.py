@@ -220,11 +220,12 @@ def data_log_rows(raw_dir: Path, record: dict | None = None) -> list[Source]:
 def data_log_table(raw_dir: Path, record: dict | None = None) -> str:
     """The markdown table embedded in data/README.md."""
     lines = [
-        "| id | file (under `data/raw/`) | publisher | what it holds | years | caveats | copied from | sha256 |",
-        "|---|---|---|---|---|---|---|---|",
+        "| id | file (under `data/raw/`) | publisher | what it holds | years | edition and caveats | licence | copied from | sha256 |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for s in data_log_rows(raw_dir, record):
-        cells = [f"`{s.id}`", f"`{s.path}`", s.publisher, f"**{s.title}**. {s.holds}", s.years, s.caveats or "-", s.copied_from, f"`{s.sha256}`"]
+        cells = [f"`{s.id}`", f"`{s.path}`", s.publisher, f"**{s.title}**. {s.holds}", s.years, s.caveats or "-", s.licence, s.copied_from,
+                 f"`{s.sha256}`"]
         lines.append("| " + " | ".join(cell.replace("|", "/") for cell in cells) + " |")
     return "\n".join(lines) + "\n"
 
