@@ -6,12 +6,15 @@ invented fixtures in tests/fixtures/deprivation (value in data column j for coun
 """
 from __future__ import annotations
 
+import re
+import shutil
+import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from benchmark.data.deprivation import DOMAIN_SHEETS, load_deprivation, imd_score, match_measure
+from benchmark.data.deprivation import DOMAIN_SHEETS, detect, find_files, load_deprivation, imd_score, match_measure
 from benchmark.data.tidy import COUNCIL_CODE_PATTERN
 from benchmark.errors import DataError, UserError
 from conftest import single_line_error
@@ -164,8 +167,72 @@ def test_missing_sheet():
     assert "'IDAOPI' not found" in single_line_error(excinfo, "iod_missing_sheet.xlsx")
 
 
-def test_missing_file(tmp_path):
+def test_missing_folder_and_empty_folder(tmp_path):
     with pytest.raises(DataError) as excinfo:
         load_deprivation(tmp_path)
-    message = str(excinfo.value)
-    assert "File_11_-_IoD2019" in message and "file not found" in message
+    assert "folder not found" in str(excinfo.value) and "deprivation" in str(excinfo.value)
+    (tmp_path / "deprivation").mkdir()
+    with pytest.raises(DataError) as excinfo:
+        load_deprivation(tmp_path)
+    assert "no IoD File 11" in single_line_error(excinfo, "deprivation")
+
+
+# --- finding the files by their content ----------------------------------------------------------
+
+SHIPPED_2019 = RAW / "deprivation" / "File_11_-_IoD2019_Local_Authority_District_Summaries__upper-tier__.xlsx"
+
+
+def relabel(source: Path, target: Path, old: str, new: str, *, members: tuple[str, ...] = ("xl/drawings/", "xl/sharedStrings.xml"),
+            also: dict[str, str] | None = None) -> None:
+    """Copy a workbook, replacing ``old`` by ``new`` (and each of ``also``) in the text, not the
+    markup, of some of its parts (the Notes text box, the shared strings holding the headers)."""
+    replacements = {old: new, **(also or {})}
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.startswith(members) and item.filename.endswith(".xml"):
+                text = data.decode("utf-8")
+                for before, after in replacements.items():
+                    text = re.sub(r">([^<]*)<", lambda m: ">" + m.group(1).replace(before, after) + "<", text)
+                data = text.encode("utf-8")
+            dst.writestr(item, data)
+
+
+def test_title_relabelled_to_a_later_edition_is_read_as_that_edition(tmp_path, iod):
+    folder = tmp_path / "deprivation"
+    folder.mkdir()
+    relabel(SHIPPED_2019, folder / "file_11.xlsx", "2019", "2031")  # title text box and headers ("IMD 2031 - Extent")
+    (folder / "iod2025").mkdir()  # a subfolder of another format: not looked into
+    shutil.copy(SHIPPED_2019, folder / "iod2025" / "copy.xlsx")
+    (folder / "notes.txt").write_text("not a workbook", encoding="utf-8")
+    assert [(f.path.name, f.year) for f in find_files(tmp_path)] == [("file_11.xlsx", "2031")]
+    later = load_deprivation(tmp_path)
+    assert set(later["year"]) == {"2031"} and set(later["source"]) == {"iod2031_upper_tier"}
+    shipped = iod[iod.year == "2019"].drop(columns=["year", "source"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(later.drop(columns=["year", "source"]).reset_index(drop=True), shipped)
+
+
+def test_edition_from_headers_when_no_title_and_disagreement_is_an_error(tmp_path):
+    found = detect(FIXTURES / "iod_valid_small.xlsx")  # no title; headers say "IMD 2019 - Extent"
+    assert found is not None and found.year == "2019"
+    relabel(SHIPPED_2019, tmp_path / "mixed.xlsx", "2019", "2031", members=("xl/drawings/",))  # title only
+    with pytest.raises(DataError) as excinfo:
+        detect(tmp_path / "mixed.xlsx")
+    message = single_line_error(excinfo, "mixed.xlsx")
+    assert "Indices of Deprivation 2031" in message and "IMD 2019" in message
+
+
+def test_other_iod_file_ignored_and_broken_file_11_reported(tmp_path):
+    folder = tmp_path / "deprivation"
+    folder.mkdir()
+    # a lower-tier summary (File 10): same sheets, header 'Local Authority District code (2019)'
+    relabel(SHIPPED_2019, folder / "file_10.xlsx", "Upper Tier Local Authority District", "Local Authority District",
+            also={"File 11": "File 10", "(upper-tier)": "(lower-tier)"})
+    # the File 11 title but no header row on its IMD sheet
+    relabel(SHIPPED_2019, folder / "broken.xlsx", "Upper Tier Local Authority District code", "Area code",
+            members=("xl/sharedStrings.xml",))
+    assert detect(folder / "file_10.xlsx") is None
+    with pytest.raises(DataError) as excinfo:
+        load_deprivation(tmp_path)
+    message = single_line_error(excinfo, "broken.xlsx")
+    assert "sheet 'IMD'" in message and "no header row" in message

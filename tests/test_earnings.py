@@ -5,12 +5,14 @@ invented fixtures in tests/fixtures/earnings (see make_fixtures.py).
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from openpyxl import Workbook
 
-from benchmark.data.earnings import is_provisional, load_earnings
+from benchmark.data.earnings import detect, find_files, is_provisional, load_earnings
 from benchmark.data.tidy import COUNCIL_CODE_PATTERN
 from benchmark.errors import DataError
 from conftest import single_line_error
@@ -124,7 +126,83 @@ def test_duplicate_council():
     assert "row 12" in message and "column 'Code'" in message and "row 8" in message
 
 
-def test_missing_file(tmp_path):
+def test_missing_folder_and_empty_folder(tmp_path):
     with pytest.raises(DataError) as excinfo:
         load_earnings(tmp_path)
-    assert "file not found" in str(excinfo.value) and "Gross 2015.xls" in str(excinfo.value)
+    assert "folder not found" in str(excinfo.value) and "earnings" in str(excinfo.value)
+    (tmp_path / "earnings").mkdir()
+    (tmp_path / "earnings" / "README.txt").write_text("notes", encoding="utf-8")
+    with pytest.raises(DataError) as excinfo:
+        load_earnings(tmp_path)
+    assert "no ASHE Table 8.7a workbook found" in single_line_error(excinfo, "earnings")
+
+
+# --- finding the files by their content ----------------------------------------------------------
+
+SHIPPED = RAW / "earnings" / "Home Geography Table 8.7a   Annual pay - Gross 2020.xls"
+
+
+def copy_as_xlsx(source: Path, target: Path, *, year: str, provisional: bool = False, title: str | None = None) -> None:
+    """Write sheet 'All' of a shipped .xls (title, header rows, data, footnotes) to an .xlsx, its
+    title relabelled to ``year`` (or replaced by ``title``)."""
+    grid = pd.read_excel(source, sheet_name="All", header=None, engine="calamine", dtype=object)
+    book = Workbook()
+    book.active.title = "Notes"
+    sheet = book.create_sheet("All")
+    for row in grid.itertuples(index=False):
+        sheet.append([None if pd.isna(v) else v for v in row])
+    old = str(grid.iloc[0, 0])
+    new = title if title is not None else old.rsplit(",", 1)[0] + f", {year}" + (" (provisional)" if provisional else "")
+    sheet.cell(row=1, column=1, value=new)
+    book.save(target)
+
+
+def test_title_relabelled_to_a_later_year_is_read_as_that_year(tmp_path, ashe):
+    folder = tmp_path / "earnings"
+    folder.mkdir()
+    copy_as_xlsx(SHIPPED, folder / "table_8_7a.xlsx", year="2031")
+    found = find_files(tmp_path)
+    assert [(f.year, f.provisional) for f in found] == [("2031", False)]
+    later = load_earnings(tmp_path)
+    assert set(later["year"]) == {"2031"} and set(later["source"]) == {"ashe_table8_7a_2031"}
+    # same figures as the shipped 2020 table
+    shipped = ashe[ashe.year == "2020"].drop(columns=["year", "source"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(later.drop(columns=["year", "source"]).reset_index(drop=True), shipped)
+
+
+def test_revised_file_preferred_over_provisional_of_same_year(tmp_path, caplog):
+    folder = tmp_path / "earnings"
+    folder.mkdir()
+    copy_as_xlsx(SHIPPED, folder / "revised.xlsx", year="2031")
+    copy_as_xlsx(SHIPPED, folder / "PROV - early.xlsx", year="2031")
+    copy_as_xlsx(SHIPPED, folder / "later.xlsx", year="2032", provisional=True)  # provisional by its title
+    with caplog.at_level(logging.WARNING, logger="benchmark.data.earnings"):
+        found = find_files(tmp_path)
+    assert [(f.path.name, f.year, f.provisional) for f in found] == [("revised.xlsx", "2031", False), ("later.xlsx", "2032", True)]
+    assert "PROV - early.xlsx" in caplog.text and "superseded by the revised 'revised.xlsx'" in caplog.text
+    assert set(load_earnings(tmp_path)["source"]) == {"ashe_table8_7a_2031", "ashe_table8_7a_2032_provisional"}
+
+
+def test_two_revised_files_of_one_year_are_an_error(tmp_path):
+    folder = tmp_path / "earnings"
+    folder.mkdir()
+    copy_as_xlsx(SHIPPED, folder / "a.xlsx", year="2031")
+    copy_as_xlsx(SHIPPED, folder / "b.xlsx", year="2031")
+    with pytest.raises(DataError) as excinfo:
+        load_earnings(tmp_path)
+    message = single_line_error(excinfo, "'a.xlsx', 'b.xlsx'")
+    assert "2 revised ASHE Table 8.7a workbooks for 2031" in message
+
+
+def test_other_publications_ignored_and_unreadable_table_reported(tmp_path):
+    folder = tmp_path / "earnings"
+    folder.mkdir()
+    copy_as_xlsx(SHIPPED, folder / "workplace.xlsx", year="2031",
+                 title="Table 7.7a   Annual pay - Gross (£) - For all employee jobsa: United Kingdom, 2031")
+    copy_as_xlsx(SHIPPED, folder / "no_year.xlsx", year="",
+                 title="Table 8.7a   Annual pay - Gross (£) - For all employee jobsa: United Kingdom")
+    assert detect(folder / "workplace.xlsx") is None
+    with pytest.raises(DataError) as excinfo:
+        load_earnings(tmp_path)
+    message = single_line_error(excinfo, "no_year.xlsx")
+    assert "sheet 'All'" in message and "row 1" in message and "no survey year in title" in message

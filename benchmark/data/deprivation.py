@@ -1,26 +1,35 @@
 """English Indices of Deprivation: official upper-tier local authority summaries (File 11).
 
-Sources (MHCLG, published with each edition of the Indices):
+Source: MHCLG's File 11 of each edition of the Indices ("Local Authority District Summaries
+(upper-tier)"), found in ``raw/deprivation/`` (the folder itself: its subfolders hold other formats,
+not read here) by its content, never by a list of names or editions (:func:`find_files`):
 
-* ``deprivation/File_11_-_IoD2019_Local_Authority_District_Summaries__upper-tier__.xlsx``: IoD2019,
-  151 upper-tier councils on April 2019 boundaries (Bournemouth, Christchurch and Poole and Dorset
-  unitary councils, E06000058/E06000059), source id ``iod2019_upper_tier``, year ``"2019"``.
-* ``deprivation/File_11_ID_2015_Upper-tier_Local_Authority_Summaries.xlsx``: IoD2015, 152
-  upper-tier councils on the boundaries before April 2019 (Bournemouth, Poole and Dorset County),
-  source id ``iod2015_upper_tier``, year ``"2015"``.  The header says "(2013)" but the codes are the
-  current ones (Northumberland E06000057, Gateshead E08000037), as in IoD2019.
+* a workbook is File 11 when a sheet's header row (within its first rows) starts with the column
+  ``Upper Tier Local Authority District code`` (with or without a geography year in brackets);
+  other IoD files (LSOA-level files, lower-tier summaries) and other publications are left alone;
+* the edition (``year``) is the one the title states, ``English Indices of Deprivation <year>``
+  (in the Notes sheet, where MHCLG put it in a text box, or in its cells), or else the year in the
+  IMD sheet's headers (``IMD <year> - Extent``); a File 11 workbook that states no edition, or whose
+  title and headers disagree, is a :class:`~benchmark.errors.DataError`, as are two files of one
+  edition;
+* ``source`` is the id :data:`~benchmark.data.sources.SOURCES` gives the file's path (relative to
+  ``raw/``); a file not described there gets ``iod<year>_upper_tier``.
 
-The year is the edition of the index, not the year the underlying data describe (IoD2019 mostly
-uses 2015-16 data).  City of London (E09000001) and the Isles of Scilly (E06000053) have rows of
-their own in both editions.
+The year is the edition of the index, not the year the underlying data describe (IoD2019, for
+example, mostly uses 2015-16 data), nor the geography year in the code column's header (IoD2015's
+says "(2013)" though its codes are the current ones).  Each edition is on the upper-tier councils
+of its publication (history: IoD2015 has 152, with Bournemouth, Poole and Dorset County; IoD2019
+has 151, with Bournemouth, Christchurch and Poole and Dorset).  City of London (E09000001) and the
+Isles of Scilly (E06000053) have rows of their own.
 
 Each workbook has one sheet per domain (IMD, Income, Employment, Education, Health, Crime,
-Barriers, Living, IDACI, IDAOPI) with the header in row 1, code and name in the first two columns
-and one column per summary measure.  Header wording differs between editions (``"IMD 2019 -
-Extent "`` vs ``"IMD - Extent"``, ``"Income scale"`` vs ``"Income - Scale"``, long index names such as
-``"Income Deprivation Affecting Older People (IDAOPI) - Average rank"`` in 2015), so every header is
-mapped explicitly by pattern to a normalised measure name; a header that matches no pattern is an
-error naming the file, sheet and header rather than a silently dropped column.
+Barriers, Living, IDACI, IDAOPI) with the header row found by its first cell (row 1 in the
+shipped editions), code and name in the first two columns and one column per summary measure.
+Header wording differs between editions (``"IMD <year> - Extent "`` vs ``"IMD - Extent"``,
+``"Income scale"`` vs ``"Income - Scale"``, long index names such as ``"Income Deprivation Affecting
+Older People (IDAOPI) - Average rank"``), so every header is mapped explicitly by pattern to a
+normalised measure name; a header that matches no pattern is an error naming the file, sheet and
+header rather than a silently dropped column.
 
 Measures (``measure``) and units (``unit``):
 
@@ -50,32 +59,45 @@ measure                                         unit        meaning
 """
 from __future__ import annotations
 
+import html
 import re
+import zipfile
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from benchmark.data.readers import ProblemLog, display_path, read_excel_table, to_number
+from benchmark.data.sources import SOURCES
 from benchmark.data.tidy import COUNCIL_CODE_PATTERN, tidy
-from benchmark.errors import UserError
+from benchmark.errors import DataError, Problem, UserError
 
-#: Edition -> file under the raw data folder.
-DEPRIVATION_FILES: dict[str, str] = {
-    "2019": "deprivation/File_11_-_IoD2019_Local_Authority_District_Summaries__upper-tier__.xlsx",
-    "2015": "deprivation/File_11_ID_2015_Upper-tier_Local_Authority_Summaries.xlsx",
-}
+#: The folder, under ``raw/``, whose files (not subfolders) are looked at.
+FOLDER = "deprivation"
+#: File types looked inside (the calamine engine reads them all).
+WORKBOOK_SUFFIXES = frozenset({".xls", ".xlsx", ".xlsm", ".xlsb", ".ods"})
+#: Rows of each sheet searched for the title and the header row.
+HEADER_SEARCH_ROWS = 5
+NOTES_ROWS = 30
 
-#: First cell of the header row (row 1) in the known editions.
-HEADER_FIRST_CELLS = (
-    "Upper Tier Local Authority District code (2019)",
-    "Upper Tier Local Authority District code (2013)",
-)
+#: First cell of a File 11 header row, after collapsing spaces and lower-casing; the bracketed
+#: year is the geography's, not the edition's.
+HEADER_FIRST_CELL = re.compile(r"upper[ -]tier local authority district code(?: \(\d{4}\))?")
+#: The edition, as the title states it ("English Indices of Deprivation <year>", "IoD<year>").
+EDITION_IN_TITLE = re.compile(r"indices of deprivation,? (\d{4})(?!\d)|\biod ?(\d{4})(?!\d)", re.IGNORECASE)
+#: The edition in an IMD header ("IMD <year> - Extent").
+EDITION_IN_HEADER = re.compile(r"^imd (\d{4}) -", re.IGNORECASE)
+#: Words of a title that mark File 11 (used to report, not to skip, a File 11 that cannot be read).
+FILE_11_TITLE = re.compile(r"\bfile 11\b", re.IGNORECASE)
+PUBLICATION = "iod"
+#: The sheet whose headers may carry the edition.
+IMD_SHEET = "IMD"
 
 #: Sheet name -> (domain, regular expression for the domain's name as it prefixes headers).
 #: Headers are compared after lower-casing and collapsing runs of spaces.
 DOMAIN_SHEETS: dict[str, tuple[str, str]] = {
-    "IMD": ("imd", r"imd(?: 2019| 2015)?"),
+    "IMD": ("imd", r"imd(?: \d{4})?"),  # "IMD <edition> - Extent" in some editions
     "Income": ("income", r"income"),
     "Employment": ("employment", r"employment"),
     "Education": ("education", r"education, skills and training"),
@@ -121,12 +143,168 @@ def match_measure(header: str, sheet: str) -> str | None:
     return hits[0] if len(hits) == 1 else None
 
 
-def _read_edition(path: Path, year: str, log: ProblemLog) -> list[pd.DataFrame]:
-    source = f"iod{year}_upper_tier"
+@dataclass(frozen=True)
+class DeprivationFile:
+    """One File 11 workbook: where it is, its edition and each domain sheet's header first cell."""
+
+    path: Path
+    year: str
+    header_cells: dict = field(default_factory=dict, compare=False, hash=False)  # sheet -> header's first cell
+
+
+def _source_for(path: Path, raw_dir: Path | None, year: str) -> str:
+    """The id SOURCES gives the file's path relative to ``raw/``; else one from publication and edition."""
+    if raw_dir is not None:
+        try:
+            relative = Path(path).resolve().relative_to(Path(raw_dir).resolve()).as_posix()
+        except ValueError:
+            relative = None
+        for source in SOURCES:
+            if source.path == relative:
+                return source.id
+    return f"{PUBLICATION}{year}_upper_tier"
+
+
+def _header_cell(grid: pd.DataFrame) -> tuple[int, str] | None:
+    """(0-based row, text) of the File 11 header row in a sheet's first rows, or None."""
+    if grid.empty:
+        return None
+    for row, cell in enumerate(grid.iloc[:HEADER_SEARCH_ROWS, 0]):
+        if isinstance(cell, str) and HEADER_FIRST_CELL.fullmatch(_normalise_header(cell)):
+            return row, cell
+    return None
+
+
+def _text_boxes(path: Path) -> list[str]:
+    """The text of a workbook's text boxes (drawings), where MHCLG put the Notes sheet's title."""
+    if not zipfile.is_zipfile(path):
+        return []
+    texts: list[str] = []
+    try:
+        with zipfile.ZipFile(path) as book:
+            for name in sorted(n for n in book.namelist() if re.fullmatch(r"xl/drawings/drawing\d+\.xml", n)):
+                xml = book.read(name).decode("utf-8", errors="replace")
+                for paragraph in re.findall(r"<a:p>.*?</a:p>|<a:p .*?</a:p>", xml, flags=re.DOTALL):
+                    text = "".join(re.findall(r"<a:t>([^<]*)</a:t>", paragraph))
+                    if text.strip():
+                        texts.append(html.unescape(text))
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return []
+    return texts
+
+
+def _cell_texts(grid: pd.DataFrame) -> list[str]:
+    return [cell for cell in grid.to_numpy().ravel() if isinstance(cell, str) and cell.strip()]
+
+
+def _edition(path: Path, sheets: dict[str, pd.DataFrame], imd_header: list[str]) -> str:
+    """The edition the title states, else the one in the IMD headers; a DataError if neither or both disagree."""
+    file = display_path(path)
+    notes = [texts for name, grid in sheets.items() if name.strip().lower() == "notes" for texts in _cell_texts(grid)]
+    others = [text for name, grid in sheets.items() if name.strip().lower() != "notes" for text in _cell_texts(grid.iloc[:HEADER_SEARCH_ROWS])]
+    title_year = None
+    for text in [*_text_boxes(path), *notes, *others]:
+        hit = EDITION_IN_TITLE.search(text)
+        if hit:
+            title_year = hit.group(1) or hit.group(2)
+            break
+    header_years = sorted({m.group(1) for h in imd_header if (m := EDITION_IN_HEADER.match(_normalise_header(h)))})
+    if len(header_years) > 1:
+        raise DataError(Problem(file, f"sheet '{IMD_SHEET}': headers name more than one edition ({', '.join(header_years)})"))
+    if title_year and header_years and header_years[0] != title_year:
+        raise DataError(Problem(file, f"title says English Indices of Deprivation {title_year} but sheet '{IMD_SHEET}' headers say IMD {header_years[0]}"))
+    year = title_year or (header_years[0] if header_years else None)
+    if year is None:
+        raise DataError(Problem(file, "IoD File 11 workbook that states no edition (expected 'English Indices of Deprivation <year>' "
+                                      f"in the Notes sheet, or 'IMD <year> - ...' headers in sheet '{IMD_SHEET}')"))
+    return year
+
+
+def detect(path: Path) -> DeprivationFile | None:
+    """The edition of a File 11 (upper-tier summaries) workbook and its header rows; None for any other file.
+
+    Raises :class:`DataError` (one line) for a workbook that cannot be opened, or that is File 11
+    but has no IMD sheet with a header row, or states no edition.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES or path.name.startswith(("~$", ".")):
+        return None
+    file = display_path(path)
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, header=None, engine="calamine", nrows=NOTES_ROWS, dtype=object)
+    except Exception as exc:  # calamine raises its own error types for corrupt or non-Excel files
+        raise DataError(Problem(file, f"not a readable Excel workbook ({exc})")) from None
+    headers = {name: hit for name, grid in sheets.items() if (hit := _header_cell(grid)) is not None}
+    if not headers:
+        titled = any(FILE_11_TITLE.search(t) for t in _text_boxes(path)) or any(
+            FILE_11_TITLE.search(t) for grid in sheets.values() for t in _cell_texts(grid.iloc[:HEADER_SEARCH_ROWS]))
+        if not titled:
+            return None  # another publication, or another IoD file
+    imd = [name for name in sheets if name.strip().lower() == IMD_SHEET.lower()]
+    if not imd or imd[0] not in headers:
+        where = f"sheet '{imd[0]}'" if imd else f"no sheet '{IMD_SHEET}' (sheets: {', '.join(sheets)})"
+        raise DataError(Problem(file, f"IoD File 11 workbook: {where}: no header row starting 'Upper Tier Local Authority "
+                                      f"District code' in the first {HEADER_SEARCH_ROWS} rows"))
+    row = headers[imd[0]][0]
+    imd_header = [str(h) for h in sheets[imd[0]].iloc[row] if isinstance(h, str)]
+    year = _edition(path, sheets, imd_header)
+    return DeprivationFile(path, year, {name: cell for name, (_, cell) in headers.items()})
+
+
+def find_files(raw_dir: Path | str) -> list[DeprivationFile]:
+    """The File 11 workbooks directly in ``raw/deprivation/`` (not its subfolders), by edition.
+
+    Raises :class:`DataError` for a missing folder, a folder with no File 11 workbook, a File 11
+    workbook that cannot be read, or two of one edition.
+    """
+    folder = Path(raw_dir) / FOLDER
+    if not folder.is_dir():
+        raise DataError(Problem(display_path(folder), "folder not found (see data/README.md for what belongs here)"))
+    problems: list[Problem] = []
+    by_year: dict[str, list[DeprivationFile]] = {}
+    for path in sorted(folder.iterdir()):
+        if not path.is_file():
+            continue
+        try:
+            found = detect(path)
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        if found is not None:
+            by_year.setdefault(found.year, []).append(found)
+    for year, same in sorted(by_year.items()):
+        if len(same) > 1:
+            names = ", ".join(f"'{f.path.name}'" for f in same)
+            problems.append(Problem(display_path(folder), f"{len(same)} IoD File 11 workbooks of edition {year} ({names}); keep one"))
+    if problems:
+        raise DataError(problems)
+    if not by_year:
+        raise DataError(Problem(display_path(folder), "no IoD File 11 (upper-tier local authority summaries) workbook found "
+                                "(sheets IMD, Income ... with a header starting 'Upper Tier Local Authority District code'); "
+                                "see data/README.md"))
+    # newest edition first, as the loader always listed them
+    return [same[0] for _, same in sorted(by_year.items(), reverse=True)]
+
+
+def _header_cells(path: Path) -> dict[str, str]:
+    """Each sheet's header first cell, for a file given by year rather than detected."""
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, header=None, engine="calamine", nrows=HEADER_SEARCH_ROWS, dtype=object)
+    except Exception:  # reported by read_excel_table, with the file's name
+        return {}
+    return {name: hit[1] for name, grid in sheets.items() if (hit := _header_cell(grid)) is not None}
+
+
+def _read_edition(path: Path, year: str, source: str, header_cells: dict[str, str], log: ProblemLog) -> list[pd.DataFrame]:
     file = display_path(path)
     parts: list[pd.DataFrame] = []
+    by_sheet = {name.strip().lower(): cell for name, cell in header_cells.items()}
     for sheet, (domain, _) in DOMAIN_SHEETS.items():
-        table = read_excel_table(path, sheet, HEADER_FIRST_CELLS, search_rows=5)
+        # The header row is the one whose first cell is the code column's header (found by
+        # content); for a sheet where none was found, read_excel_table reports the sheet, looking
+        # for the header text of the file's other sheets.
+        wanted = by_sheet.get(sheet.lower()) or sorted(set(header_cells.values())) or "Upper Tier Local Authority District code"
+        table = read_excel_table(path, sheet, wanted, search_rows=HEADER_SEARCH_ROWS)
         code_column = table.columns[0]
         codes = table.iloc[:, 0].astype("string").str.strip()
         keep = codes.str.match(COUNCIL_CODE_PATTERN.pattern).fillna(False).astype(bool)
@@ -184,26 +362,31 @@ def _read_edition(path: Path, year: str, log: ProblemLog) -> list[pd.DataFrame]:
 
 
 def load_deprivation(raw_dir: Path | str, files: Mapping[str, Path | str] | None = None) -> pd.DataFrame:
-    """Tidy table of the IoD upper-tier summaries, all domains and summary measures, both editions.
+    """Tidy table of the IoD upper-tier summaries, all domains and summary measures, every edition present.
 
-    ``files`` maps edition year to workbook path (default :data:`DEPRIVATION_FILES` under
-    ``raw_dir``).  Columns: council, year, measure, domain, value, unit, source.
-    Raises :class:`~benchmark.errors.DataError` for a missing or unreadable file, a missing sheet, an
-    unrecognised header or a value that is not a number (one line per problem).
+    By default every File 11 workbook in ``raw_dir/deprivation`` is read, each for the edition it
+    states (:func:`find_files`), newest first.  ``files`` instead maps an edition year to a workbook
+    path, read for that edition without looking for its title.  Columns: council, year, measure,
+    domain, value, unit, source.  Raises :class:`~benchmark.errors.DataError` for a missing folder
+    or file, an unreadable file, a missing sheet, an unrecognised header or a value that is not a
+    number (one line per problem).
     """
     raw_dir = Path(raw_dir)
-    chosen = {year: raw_dir / name for year, name in DEPRIVATION_FILES.items()} if files is None else files
+    if files is None:
+        chosen = [(f.path, f.year, f.header_cells) for f in find_files(raw_dir)]
+    else:
+        chosen = [(Path(path), str(year), _header_cells(Path(path))) for year, path in files.items()]
     log = ProblemLog()
     parts: list[pd.DataFrame] = []
-    for year, path in chosen.items():
-        parts.extend(_read_edition(Path(path), str(year), log))
+    for path, year, header_cells in chosen:
+        parts.extend(_read_edition(path, year, _source_for(path, raw_dir, year), header_cells, log))
     log.raise_if_any()
     frame = pd.concat(parts, ignore_index=True)
     return tidy(frame, breakdowns=["domain"])
 
 
 def imd_score(deprivation: pd.DataFrame, year: str | int) -> pd.Series:
-    """IMD average score by council for one edition (``"2019"`` or ``"2015"``), index = council code."""
+    """IMD average score by council for one edition (a ``year`` the table holds), index = council code."""
     year = str(year)
     rows = deprivation[(deprivation["domain"] == "imd") & (deprivation["measure"] == "average_score") & (deprivation["year"] == year)]
     if rows.empty:
