@@ -218,8 +218,9 @@ def check_local_panel(local_panel: pd.DataFrame) -> pd.DataFrame:
 
 
 def _source_covers(source_id: str, year: str) -> bool:
-    """Does a source's stated coverage ('2017-18', 'mid-2017', '2019', '2017-18 to 2023-24') include
-    the financial year ``year`` (or the mid-year / edition dated in the year it starts)?"""
+    """Does a source's stated coverage (a financial year, a mid-year, an edition year, or a range such
+    as YYYY-YY to YYYY-YY) include the financial year ``year`` (or the mid-year / edition dated in
+    the year it starts)?"""
     source = SOURCES_BY_ID.get(source_id)
     if source is None:
         return True
