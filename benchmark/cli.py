@@ -43,6 +43,11 @@ def _tables(args: argparse.Namespace):
     return tables
 
 
+#: How a file compares with the toolkit's shipped data, in words.
+SHIPPED_STATUS_WORDS = {"changed": "differs from the shipped copy", "missing": "is shipped with the toolkit but missing here",
+                        "added": "is not among the shipped files (added)"}
+
+
 def _add_local_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--local", metavar="DIR", default=None,
                         help="folder of councils' own files, one sub-folder per ONS code (default: the data folder's 'local')")
@@ -96,7 +101,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         found = [p.name for p in paths.values() if p.is_file()]
         print(f"local files of {council.name} ({council.ons_code}) are valid: {', '.join(found) or f'none supplied in {root / council.ons_code}'}")
     for path, status in sorted(differences.items()):
-        print(f"note: {path} {status} compared with the shipped copy")
+        print(f"note: {path} {SHIPPED_STATUS_WORDS.get(status, status)}")
     return 0
 
 

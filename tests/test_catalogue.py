@@ -90,7 +90,7 @@ def test_data_add_places_a_newer_year_and_it_becomes_the_default(tmp_path):
     ltc = incoming / "ascfr_ltc_gce_by_setting_next.csv"
     ltc.write_text(LTC_2023_24.read_text(encoding="utf-8").replace(",2024,", ",2025,"), encoding="utf-8")
     mye = incoming / "mye25tablesew.csv"  # a CSV export carries its year only in its name
-    shutil.copy(MYE_2024, mye)
+    mye.write_bytes(MYE_2024.read_bytes() + b"\n")  # not byte-identical (an identical copy is refused)
 
     result = run_cli("data", "add", str(ltc), str(mye), "--data", str(data))
     assert result.returncode == 0, result.stderr
@@ -107,8 +107,8 @@ def test_data_add_places_a_newer_year_and_it_becomes_the_default(tmp_path):
     assert tables.catalogue.latest("ro3") == "2024-25"  # read through the linked finance folder
 
     # the same year again is refused without --replace, and nothing is copied
-    again = incoming / "again.csv"
-    shutil.copy(ltc, again)
+    again = incoming / "again.csv"  # the same year, as a revised release would be (an identical copy is refused as such)
+    again.write_bytes(ltc.read_bytes() + b"\n")
     refused = run_cli("data", "add", str(again), "--data", str(data))
     assert refused.returncode == 1
     lines = [line for line in refused.stderr.splitlines() if line.startswith("error:")]
@@ -222,3 +222,28 @@ def test_data_add_that_breaks_a_reconciliation_is_undone(tmp_path):
     assert errors[-1].endswith("with the new file(s) the data does not validate; nothing was added")
     assert {p.name: p.read_bytes() for p in rsx.iterdir()} == before
     assert json.loads((data / "catalogue.json").read_text()) == read_record(ROOT / "data")
+
+
+def test_data_add_refuses_a_folder_and_a_copy_of_a_file_already_present(tmp_path):
+    from benchmark.data.catalogue import plan_add
+    from benchmark.errors import DataError
+
+    data = scratch_data(tmp_path, copy=("finance",))
+    present = data / "raw" / "finance" / "ro3" / "RO3_2023-24_data_by_LA.ods"
+    renamed = tmp_path / "RO3_copy.ods"
+    shutil.copy(present, renamed)
+    for given, expected in ((tmp_path, "is a folder"), (present, "identical to"), (renamed, "identical to")):
+        with pytest.raises(DataError) as excinfo:
+            plan_add([given], data, replace=True)
+        assert len(excinfo.value.problems) == 1 and expected in str(excinfo.value), str(excinfo.value)
+    assert present.is_file()
+
+
+def test_files_put_in_place_are_readable_as_the_umask_allows(tmp_path):
+    from benchmark.data.catalogue import add_files, plan_add, shared_mode
+
+    data = tmp_path / "data"
+    (data / "raw").mkdir(parents=True)
+    add_files(plan_add([RAW / "finance" / "rs" / "RS_2017-18_data_by_LA.xlsx"], data), data).keep()
+    assert (data / "raw" / "finance" / "rs" / "RS_2017-18_data_by_LA.xlsx").stat().st_mode & 0o777 == shared_mode()
+    assert (data / "catalogue.json").stat().st_mode & 0o777 == shared_mode()

@@ -403,7 +403,7 @@ def build_budget(inputs: pd.DataFrame, council: str, comparators: list[str], par
     totals["care_gross_gbp"] = totals["scenario"].map(care.groupby("scenario", sort=False)["amount_gbp"].sum(min_count=1))
     notes = []
     if np.isnan(bcf_income_gbp):
-        notes.append("Better Care Fund income is not available for this council in ASC-FR {base_year} (suppressed or not reported): "
+        notes.append(f"Better Care Fund income is not available for this council in ASC-FR {base_year} (suppressed or not reported): "
                       "the line is missing and the totals do not deduct it")
     return Budget(council, params.budget_year, base_year, list(comparators), lines, totals, actual or {}, notes=notes)
 

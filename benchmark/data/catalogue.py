@@ -110,8 +110,8 @@ def scan(raw: Path) -> tuple[list[CatalogueFile], list[Problem]]:
     for entry in files:
         other = seen.setdefault(entry.source_id, entry)
         if other is not entry and publication(entry.publication).table != "population_by_age":
-            problems.append(Problem(f"data/raw/{entry.path}", f"holds {publication(entry.publication).name} {entry.year}, "
-                                                               f"as does data/raw/{other.path}: keep one of the two"))
+            problems.append(Problem(display_path(raw / entry.path), f"holds {publication(entry.publication).name} {entry.year}, "
+                                                                   f"as does {display_path(raw / other.path)}: keep one of the two"))
     return files, problems
 
 
@@ -161,11 +161,20 @@ def write_record(data_dir: Path, record: dict) -> None:
     _write_text_atomic(Path(data_dir) / RECORD_FILE, json.dumps(record, indent=1, sort_keys=True) + "\n")
 
 
+def shared_mode(kind: str = "file") -> int:
+    """The permissions a new file or folder would get from the user's umask (temporary files are
+    created private: without this, files put in place by rename would be readable by their owner only)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return (0o777 if kind == "folder" else 0o666) & ~umask
+
+
 def _write_text_atomic(path: Path, text: str) -> None:
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
+        os.chmod(temporary, shared_mode())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -193,16 +202,26 @@ def plan_add(files: Sequence[Path], data_dir: Path, *, replace: bool = False) ->
 
     Raises :class:`DataError` (one line per file at fault) and copies nothing when any file fails.
     """
+    from benchmark.data.sources import sha256_of
+
     raw = Path(data_dir) / "raw"
     present, _ = scan(raw)
     by_source = {f.source_id: raw / f.path for f in present}
+    by_content = {sha256_of(raw / f.path): raw / f.path for f in present}
     names = ", ".join(p.name for p in publications())
     problems: list[Problem] = []
     placed: list[Placed] = []
     for file in map(Path, files):
         shown = display_path(file)
+        if file.is_dir():
+            problems.append(Problem(shown, "is a folder; give the published file(s) in it"))
+            continue
         if not file.is_file():
             problems.append(Problem(shown, "file not found"))
+            continue
+        same = by_content.get(sha256_of(file))
+        if same is not None:
+            problems.append(Problem(shown, f"identical to {display_path(same)}, already in the data (same sha256); nothing was copied"))
             continue
         try:
             hit = detect(file)
@@ -217,11 +236,11 @@ def plan_add(files: Sequence[Path], data_dir: Path, *, replace: bool = False) ->
         target = raw / pub.folder / file.name
         existing = by_source.get(found.source_id)
         if existing is not None and not replace:
-            problems.append(Problem(shown, f"{pub.name} {found.year} is already present (data/raw/{existing.relative_to(raw).as_posix()}); "
+            problems.append(Problem(shown, f"{pub.name} {found.year} is already present ({display_path(existing)}); "
                                            "add --replace to replace it"))
             continue
         if existing is None and target.exists():
-            problems.append(Problem(shown, f"data/raw/{target.relative_to(raw).as_posix()} exists and holds something else; rename the file"))
+            problems.append(Problem(shown, f"{display_path(target)} exists and holds something else; rename the file"))
             continue
         councils = table.loc[table["council"].astype(str).str.match(COUNCIL_CODE_PATTERN.pattern), "council"].nunique()
         placed.append(Placed(file, target, pub, found, existing, len(table), int(councils), tuple(table.attrs.get("not_read", ()))))
@@ -250,7 +269,7 @@ class Addition:
         for path in self.added:
             path.unlink(missing_ok=True)
         for temporary, original in self.set_aside:
-            os.replace(temporary, original)
+            os.replace(temporary, original)  # os.replace keeps the original's own permissions
         write_record(self.data_dir, self.record_before)
 
     def keep(self) -> None:
@@ -285,6 +304,7 @@ def add_files(placed: Sequence[Placed], data_dir: Path, *, copied_from: str | No
             temporary = _temporary_beside(item.target)
             try:
                 shutil.copyfile(item.source, temporary)
+                os.chmod(temporary, shared_mode())
                 os.replace(temporary, item.target)
             except BaseException:
                 temporary.unlink(missing_ok=True)
@@ -332,19 +352,14 @@ def read_table(raw: Path, files: Sequence[CatalogueFile], table: str, reader=Non
     return pd.concat(frames, ignore_index=True)
 
 
-def counts_by_source(frames) -> dict[str, dict]:
-    """Rows and councils (upper-tier codes) each source contributes to the tidy tables."""
-    from benchmark.data.tidy import COUNCIL_CODE_PATTERN
-
+def counts_by_source(frames, files: Sequence[CatalogueFile]) -> dict[str, dict]:
+    """Rows and councils (upper-tier codes) each catalogued source contributes to its publication's table."""
     counts: dict[str, dict] = {}
-    for frame in frames.values():
-        if "source" not in frame.columns or "council" not in frame.columns:
+    for entry in files:
+        frame = frames.get(publication(entry.publication).table)
+        if frame is None or entry.source_id in counts:
             continue
-        is_council = frame["council"].astype(str).str.match(COUNCIL_CODE_PATTERN.pattern)
-        rows = frame.groupby("source", observed=True).size()
-        councils = frame[is_council].groupby("source", observed=True)["council"].nunique()
-        for source, n in rows.items():
-            entry = counts.setdefault(str(source), {"rows": 0, "councils": 0})
-            entry["rows"] += int(n)
-            entry["councils"] = max(entry["councils"], int(councils.get(source, 0)))
+        rows = frame[frame["source"].astype(str) == entry.source_id]
+        councils = rows.loc[rows["council"].astype(str).str.match(COUNCIL_CODE_PATTERN.pattern), "council"].nunique()
+        counts[entry.source_id] = {"rows": int(len(rows)), "councils": int(councils)}
     return counts

@@ -74,7 +74,8 @@ def status_lines(data_dir: Path) -> list[str]:
     could_add = []
     for pub in publications():
         mine = sorted((f for f in files if f.publication == pub.id), key=lambda f: f.year, reverse=True)
-        years = ", ".join(dict.fromkeys(f.year for f in mine)) or "none"
+        shown = (lambda year: f"mid-{year}") if pub.year_kind == "mid-year" else (lambda year: year)
+        years = ", ".join(dict.fromkeys(shown(f.year) for f in mine)) or "none"
         lines.append(f"{pub.name} ({pub.publisher}): {years}")
         read_from: dict = {}  # source id -> the file the tables are read from (the publisher's own before an export)
         for f in sorted(mine, key=lambda f: "export" in f.edition):
@@ -82,11 +83,13 @@ def status_lines(data_dir: Path) -> list[str]:
         for f in mine:
             n = counts.get(f.source_id, {})
             if read_from[f.source_id] is not f:
-                size = f"a copy of another {f.year} file listed here, used only to cross-check it"
+                size = f"a copy of another {shown(f.year)} file listed here, used only to cross-check it"
             else:
-                size = f"{n['rows']:,} rows, {n['councils']} councils" if n else "rows not counted yet (run any command to build the tables)"
-            origin = "" if f.path in record else "; not in data/catalogue.json (added by hand?)"
-            lines.append(f"  {f.year}  data/raw/{f.path}  [{f.edition or 'edition not stated'}]  {size}  sha256 {sha256_of(raw / f.path)[:12]}{origin}")
+                size = (f"{n['rows']:,} rows, {n['councils']} councils" if n
+                        else "rows not counted yet (counted when the tables are next cached, e.g. by `python -m benchmark councils`)")
+            origin = "" if f.path in record else f"; not recorded in {display_path(data_dir / 'catalogue.json')} (put there by hand?)"
+            lines.append(f"  {shown(f.year)}  {display_path(raw / f.path)}  [{f.edition or 'edition not stated'}]  {size}  "
+                         f"sha256 {sha256_of(raw / f.path)[:12]}{origin}")
         present = sorted({f.year for f in mine})
         gaps = []
         if present:
@@ -96,9 +99,10 @@ def status_lines(data_dir: Path) -> list[str]:
                 if year not in present:
                     gaps.append(year)
         if gaps:
-            could_add.append(f"  {pub.name} {', '.join(gaps)}: not present (between the years present)")
+            could_add.append(f"  {pub.name} {', '.join(map(shown, gaps))}: not present (between the years present); "
+                             f"from {pub.where_to_get}")
         if mine:
-            could_add.append(f"  {pub.name} {_next_year(mine[0].year, pub.year_kind)}: not present; download it from {pub.where_to_get} "
+            could_add.append(f"  {pub.name} {shown(_next_year(mine[0].year, pub.year_kind))}: not present; download it from {pub.where_to_get} "
                              "and run `python -m benchmark data add FILE`")
         else:
             could_add.append(f"  {pub.name}: none present; download it from {pub.where_to_get} and run `python -m benchmark data add FILE`")
@@ -111,7 +115,10 @@ def status_lines(data_dir: Path) -> list[str]:
 
     for s in sorted(described, key=newest_first):
         present = "" if (raw / s.path).is_file() else "  MISSING"
-        lines.append(f"  {s.years}  data/raw/{s.path}  publisher: {s.publisher}{present}")
+        lines.append(f"  {s.years}  {display_path(raw / s.path)}  publisher: {s.publisher}{present}")
+    for path in sorted(set(record) - {f.path for f in files}):
+        lines.append(f"problem: {display_path(raw / path)} is recorded in {display_path(data_dir / 'catalogue.json')} but "
+                     + ("not present" if not (raw / path).exists() else "not recognised as a publication"))
     lines.append("What could be added:")
     lines += could_add
     lines += [f"problem: {p}" for p in problems]
@@ -149,7 +156,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     for item in placed:
         what = "replaced" if item.replaces is not None else "added"
         print(f"{what}: {item.publication.name} {item.found.year} [{item.found.edition or 'edition not stated'}] -> "
-              f"{item.target.relative_to(data_dir.parent) if data_dir.parent in item.target.parents else item.target} "
+              f"{display_path(item.target)} "
               f"({item.rows:,} rows, {item.councils} councils)")
         for line in item.not_read:
             print(f"note: {line}")

@@ -136,7 +136,7 @@ def detect_mye2(path: Path, *, year: str | None = None) -> Found | None:
         chosen, year_from = from_name, "file name"
     else:
         raise DataError(Problem(display_path(path), "the mid-year could not be found: the file has no title naming it and its name "
-                                                    "has no year (e.g. mye24...csv or ..._2024.csv); rename the file or pass the year"))
+                                                    "has no year; give it ONS's own name for the release (e.g. mye24tablesew.csv for mid-2024)"))
     geography = _geography(title) or _geography_from_codes(_all_codes(path, layout))
     series = _series(chosen, context)
     published = _published(layout.get("cover", []))

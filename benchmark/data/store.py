@@ -181,7 +181,7 @@ def build_tables(data_dir: Path) -> Tables:
     if problems:
         raise DataError(problems)
     log.info("built %d tables from %s in %.1f s", len(frames), display_path(raw), time.perf_counter() - started)
-    found = Catalogue(files, catalogue.counts_by_source(frames))
+    found = Catalogue(files, catalogue.counts_by_source(frames, files))
     return Tables(data_dir, frames, registry, _provenance(raw, from_cache=False, files=files), found)
 
 
@@ -205,7 +205,8 @@ def _provenance(raw: Path, *, from_cache: bool, manifest: dict | None = None, fi
         "toolkit_version": __version__,
         "from_cache": from_cache,
         "sha256": checksums,
-        "differs_from_shipped": {p: "changed" for p, h in checksums.items() if shipped.get(p) != h}
+        "differs_from_shipped": {p: "changed" for p, h in checksums.items() if p in shipped and shipped[p] != h}
+        | {p: "added" for p in checksums if p not in shipped}
         | {p: "missing" for p in shipped if p not in checksums},
     }
 
@@ -278,6 +279,7 @@ def _write_cache(tables: Tables, cache: Path, fingerprint: dict, version: list) 
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".processed-", dir=cache.parent))
+        os.chmod(staging, catalogue.shared_mode("folder"))  # mkdtemp makes it private; the cache is shared like the data
     except OSError as error:  # a read-only data folder still works, just without a cache
         log.warning("cannot cache tables in %s (%s); they will be rebuilt next time", display_path(cache), error)
         return
