@@ -536,7 +536,14 @@ def _rows_of_known_measures(raw: pd.DataFrame, path: Path) -> tuple[pd.DataFrame
 
 def read_ascfr_datafile(path: Path, found: Found) -> pd.DataFrame:
     """The council rows as a tidy table: council | year | measure | TIDY_BREAKDOWNS | value | unit | source."""
-    areas = read_ascfr_datafile_areas(path, found)
+    return councils_from_areas(read_ascfr_datafile_areas(path, found))
+
+
+def councils_from_areas(areas: pd.DataFrame) -> pd.DataFrame:
+    """The council rows of :func:`read_ascfr_datafile_areas` output as a tidy table (empty when no
+    data file is present)."""
+    if "area_level" not in areas.columns:
+        areas = pd.DataFrame(columns=AREA_COLUMNS).astype({"value": "float64"})
     councils = areas[areas["area_level"] == "council"].rename(columns={"area": "council"})
     return tidy(councils, TIDY_BREAKDOWNS)
 

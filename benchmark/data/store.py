@@ -113,9 +113,12 @@ class _CachedFrames(Mapping):
 def _builders(raw: Path, files: list[CatalogueFile]) -> dict[str, Callable[[dict[str, pd.DataFrame], CouncilRegistry], pd.DataFrame]]:
     """Table name -> function building it.  Order matters only where a table uses an earlier one."""
     return {
-        **{table: (lambda t, r, table=table: catalogue.read_table(raw, files, table)) for table in catalogue.format_tables()},
-        # England and region rows of the ASC-FR data file, kept apart from councils (for the sums check and comparisons)
+        **{table: (lambda t, r, table=table: catalogue.read_table(raw, files, table))
+           for table in catalogue.format_tables() if table != "ascfr_datafile"},
+        # the ASC-FR data file read once with its England and region rows (for the sums check and
+        # comparisons), its councils then kept apart as a tidy table
         "ascfr_datafile_areas": lambda t, r: catalogue.read_table(raw, files, "ascfr_datafile", reader=ascfr_datafile.read_ascfr_datafile_areas),
+        "ascfr_datafile": lambda t, r: ascfr_datafile.councils_from_areas(t["ascfr_datafile_areas"]),
         "ascfr_expenditure": lambda t, r: ascfr.load_expenditure(raw),
         "ascfr_expenditure_aggregates": lambda t, r: ascfr.load_expenditure_aggregates(raw),
         "ascfr_activity": lambda t, r: ascfr.load_activity(raw, r),
