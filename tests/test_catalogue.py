@@ -240,10 +240,13 @@ def test_data_add_refuses_a_folder_and_a_copy_of_a_file_already_present(tmp_path
 
 
 def test_files_put_in_place_are_readable_as_the_umask_allows(tmp_path):
-    from benchmark.data.catalogue import add_files, plan_add, shared_mode
+    from benchmark.data.catalogue import add_files, plan_add
 
+    umask = os.umask(0)
+    os.umask(umask)
+    expected = 0o666 & ~umask  # what any file the user writes gets
     data = tmp_path / "data"
     (data / "raw").mkdir(parents=True)
     add_files(plan_add([RAW / "finance" / "rs" / "RS_2017-18_data_by_LA.xlsx"], data), data).keep()
-    assert (data / "raw" / "finance" / "rs" / "RS_2017-18_data_by_LA.xlsx").stat().st_mode & 0o777 == shared_mode()
-    assert (data / "catalogue.json").stat().st_mode & 0o777 == shared_mode()
+    assert (data / "raw" / "finance" / "rs" / "RS_2017-18_data_by_LA.xlsx").stat().st_mode & 0o777 == expected
+    assert (data / "catalogue.json").stat().st_mode & 0o777 == expected

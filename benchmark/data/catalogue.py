@@ -19,12 +19,12 @@ import datetime as dt
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from benchmark.data.publications import Found, Publication
+from benchmark.files import is_temporary, write_atomic, write_text_atomic
 from benchmark.data.readers import display_path
 from benchmark.data.tidy import COUNCIL_CODE_PATTERN
 from benchmark.errors import DataError, Problem
@@ -71,7 +71,7 @@ def _candidates(raw: Path) -> Iterable[Path]:
     for folder, subfolders, files in os.walk(raw, followlinks=True):  # a user's data folder may link to shared folders
         subfolders[:] = sorted(s for s in subfolders if not s.startswith(".") and not s.startswith(SKIPPED_FOLDER_PREFIXES))
         for name in sorted(files):
-            if not name.startswith(".") and not name.endswith(SKIPPED_SUFFIXES):
+            if not name.startswith(".") and not name.endswith(SKIPPED_SUFFIXES) and not is_temporary(name):
                 yield Path(folder) / name
 
 
@@ -158,27 +158,7 @@ def read_record(data_dir: Path) -> dict:
 
 
 def write_record(data_dir: Path, record: dict) -> None:
-    _write_text_atomic(Path(data_dir) / RECORD_FILE, json.dumps(record, indent=1, sort_keys=True) + "\n")
-
-
-def shared_mode(kind: str = "file") -> int:
-    """The permissions a new file or folder would get from the user's umask (temporary files are
-    created private: without this, files put in place by rename would be readable by their owner only)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return (0o777 if kind == "folder" else 0o666) & ~umask
-
-
-def _write_text_atomic(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(temporary, shared_mode())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_text_atomic(Path(data_dir) / RECORD_FILE, json.dumps(record, indent=1, sort_keys=True) + "\n")
 
 
 # --------------------------------------------------------------------------------------- add
@@ -277,12 +257,6 @@ class Addition:
             temporary.unlink(missing_ok=True)
 
 
-def _temporary_beside(path: Path) -> Path:
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    os.close(handle)
-    return Path(name)
-
-
 def add_files(placed: Sequence[Placed], data_dir: Path, *, copied_from: str | None = None) -> Addition:
     """Copy the checked files unchanged into ``raw/<folder>/`` (each through a temporary name, then
     renamed) and record them in ``catalogue.json``; a replaced year's old file is set aside.  The
@@ -297,18 +271,11 @@ def add_files(placed: Sequence[Placed], data_dir: Path, *, copied_from: str | No
         for item in placed:
             item.target.parent.mkdir(parents=True, exist_ok=True)
             if item.replaces is not None:
-                aside = _temporary_beside(item.replaces)
+                aside = item.replaces.with_name(f".{item.replaces.name}.replaced-{os.getpid()}")  # hidden: never scanned
                 os.replace(item.replaces, aside)
                 addition.set_aside.append((aside, item.replaces))
                 record["files"].pop(item.replaces.relative_to(raw).as_posix(), None)
-            temporary = _temporary_beside(item.target)
-            try:
-                shutil.copyfile(item.source, temporary)
-                os.chmod(temporary, shared_mode())
-                os.replace(temporary, item.target)
-            except BaseException:
-                temporary.unlink(missing_ok=True)
-                raise
+            write_atomic(item.target, lambda temporary, source=item.source: shutil.copyfile(source, temporary))
             addition.added.append(item.target)
             record["files"][item.target.relative_to(raw).as_posix()] = {
                 "sha256": sha256_of(item.target),

@@ -49,7 +49,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmark.data.readers import ProblemLog, display_path, read_excel_table, require_columns, to_number
+from benchmark.data.readers import ProblemLog, detect_in_folder, display_path, read_excel_table, require_columns, to_number
 from benchmark.data.sources import SOURCES
 from benchmark.data.tidy import COUNCIL_CODE_PATTERN, tidy
 from benchmark.errors import DataError, Problem
@@ -168,20 +168,7 @@ def find_files(raw_dir: Path | str) -> list[EarningsFile]:
     workbooks of one year.
     """
     folder = Path(raw_dir) / FOLDER
-    if not folder.is_dir():
-        raise DataError(Problem(display_path(folder), "folder not found (see data/README.md for what belongs here)"))
-    problems: list[Problem] = []
-    by_year: dict[str, list[EarningsFile]] = {}
-    for path in sorted(folder.iterdir()):
-        if not path.is_file():
-            continue
-        try:
-            found = detect(path)
-        except DataError as exc:
-            problems.extend(exc.problems)
-            continue
-        if found is not None:
-            by_year.setdefault(found.year, []).append(found)
+    by_year, problems = detect_in_folder(folder, detect)
     chosen: list[EarningsFile] = []
     for year in sorted(by_year):
         candidates = by_year[year]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +48,28 @@ class ProblemLog:
     def raise_if_any(self) -> None:
         if self.problems:
             raise DataError(self.problems)
+
+
+def detect_in_folder(folder: Path, detect: Callable[[Path], object | None]) -> tuple[dict[str, list], list[Problem]]:
+    """The files directly in ``folder`` that ``detect`` recognises, grouped by the ``year`` of what
+    it returns, and the problems of those it recognised but could not read (files it returns None
+    for are another publication's, and skipped).  A missing folder is a :class:`DataError`."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(Problem(display_path(folder), "folder not found (see data/README.md for what belongs here)"))
+    problems: list[Problem] = []
+    by_year: dict[str, list] = {}
+    for path in sorted(folder.iterdir()):
+        if not path.is_file():
+            continue
+        try:
+            found = detect(path)
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        if found is not None:
+            by_year.setdefault(found.year, []).append(found)
+    return by_year, problems
 
 
 def _require_file(path: Path) -> None:

@@ -20,7 +20,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from benchmark.data.councils import CouncilRegistry, build_council_table
 from benchmark.data.readers import display_path
 from benchmark.data.sources import SOURCES, SOURCES_BY_ID, sha256_of
 from benchmark.errors import DataError, Problem, UserError
+from benchmark.files import is_temporary, replace_folder
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ def _fingerprint(raw: Path) -> dict[str, list[int]]:
     for folder, subfolders, files in os.walk(raw, followlinks=True):  # a user's data folder may link to shared folders
         subfolders[:] = [s for s in subfolders if not s.startswith(".")]
         for name in files:
-            if not name.startswith("."):
+            if not name.startswith(".") and not is_temporary(name):
                 path = Path(folder) / name
                 stat = path.stat()
                 prints[path.relative_to(raw).as_posix()] = [stat.st_size, stat.st_mtime_ns]
@@ -274,19 +274,16 @@ class _rebuild_lock:
 
 
 def _write_cache(tables: Tables, cache: Path, fingerprint: dict, version: list) -> None:
-    """Write into a temporary folder, then swap it in, so a reader never sees half a cache.
-
-    The old cache is renamed aside and removed whole, whatever it holds (the report cache is a
-    folder inside it); if anything fails, the staging folder goes and the old cache stays.
-    """
+    """Write into a staging folder, then swap it in whole (:func:`benchmark.files.replace_folder`),
+    so a reader never sees half a cache, whatever the old one held (the report cache is a folder
+    inside it); if anything fails, the staging folder goes and the old cache stays."""
+    staging = cache.with_name(f".processed-new-{os.getpid()}")  # the rebuild lock makes the name this process's own
     try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".processed-", dir=cache.parent))
-        os.chmod(staging, catalogue.shared_mode("folder"))  # mkdtemp makes it private; the cache is shared like the data
+        shutil.rmtree(staging, ignore_errors=True)  # left by a killed process of the same id
+        staging.mkdir(parents=True)
     except OSError as error:  # a read-only data folder still works, just without a cache
         log.warning("cannot cache tables in %s (%s); they will be rebuilt next time", display_path(cache), error)
         return
-    old = cache.with_name(f".processed-old-{os.getpid()}")
     try:
         for name, frame in tables.frames.items():
             frame.to_parquet(staging / f"{name}.parquet", index=False)
@@ -298,12 +295,6 @@ def _write_cache(tables: Tables, cache: Path, fingerprint: dict, version: list) 
             "catalogue": tables.catalogue.to_json(),
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=1))
-        if cache.exists():
-            cache.rename(old)
-        staging.rename(cache)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        if old.exists() and not cache.exists():
-            old.rename(cache)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+        replace_folder(staging, cache)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # gone already when the swap succeeded

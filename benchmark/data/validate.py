@@ -60,9 +60,7 @@ def _source_path(source: str) -> str:
 
 
 def _source_file(frame: pd.DataFrame, index) -> str:
-    source = frame.at[index, "source"] if "source" in frame.columns else None
-    entry = SOURCES_BY_ID.get(str(source))
-    return f"data/raw/{entry.path}" if entry else str(source)
+    return _source_path(frame.at[index, "source"] if "source" in frame.columns else None)
 
 
 def _key_text(frame: pd.DataFrame, index, keys: list[str]) -> str:
@@ -182,8 +180,7 @@ def population_boundary_problems(population: pd.DataFrame, registry: CouncilRegi
 def _file_of(frame: pd.DataFrame, year: str | None = None) -> str:
     rows = frame if year is None else frame[frame["year"] == year]
     sources = sorted(rows["source"].astype(str).unique())
-    paths = [f"data/raw/{SOURCES_BY_ID[s].path}" if s in SOURCES_BY_ID else s for s in sources]
-    return paths[0] if len(paths) == 1 else ", ".join(paths)
+    return ", ".join(_source_path(s) for s in sources)
 
 
 def council_rows(frame: pd.DataFrame) -> pd.DataFrame:

@@ -931,7 +931,7 @@ def export_report(report: ReportContent, folder: str | Path | None) -> dict | No
         return None
     import json
 
-    from benchmark.report.files import write_atomic, write_text_atomic  # the names: files.EXPORT_FILES
+    from benchmark.files import write_atomic, write_text_atomic  # the names: benchmark.report.files.EXPORT_FILES
 
     folder = Path(folder)
     tables = council_tables(report)

@@ -9,7 +9,7 @@ from importlib import metadata
 from pathlib import Path
 
 from benchmark import __version__
-from benchmark.report.files import write_text_atomic
+from benchmark.files import write_text_atomic
 from benchmark.report.html import page
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmark.errors import UserError
-from benchmark.report.files import write_text_atomic
+from benchmark.files import write_text_atomic
 from benchmark.report.parameters import check_parameters
 
 #: Hand-written files (own data, explicit scenarios) that only --force replaces.

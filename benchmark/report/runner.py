@@ -42,7 +42,7 @@ from pathlib import Path
 
 from benchmark.data.sources import sha256_of
 from benchmark.errors import UserError
-from benchmark.report.files import replace_folder, write_atomic, write_text_atomic
+from benchmark.files import replace_folder, write_atomic, write_text_atomic
 from benchmark.report.kernel import RECYCLE_AFTER, START_TIMEOUT_S
 from benchmark.report.parameters import budget_params, check_parameters, read_parameter_file
 

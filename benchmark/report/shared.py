@@ -45,7 +45,7 @@ from pathlib import Path
 import pandas as pd
 
 from benchmark.errors import UserError
-from benchmark.report.files import replace_folder, write_bytes_atomic
+from benchmark.files import replace_folder, write_bytes_atomic
 
 log = logging.getLogger(__name__)
 
