@@ -32,6 +32,7 @@ benchmarks: setup
 	$(PY) benchmarks/data_load.py
 	$(PY) benchmarks/metrics_speed.py
 	$(PY) benchmarks/model_speed.py
+	$(PY) benchmarks/budget_speed.py
 	$(PY) benchmarks/report_speed.py --limit 8
 
 clean:

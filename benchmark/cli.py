@@ -177,15 +177,22 @@ def cmd_local_panel(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from benchmark.report.runner import DEFAULT_NOTEBOOK, plan, run_reports, summary_line
+    from benchmark.report.runner import DEFAULT_NOTEBOOK, RunInterrupted, plan, run_reports, summary_line
 
     sets = plan(args.council, all_councils=args.all, params_files=args.params, year=args.year, data=args.data)
-    summary = run_reports(sets, Path(args.out), jobs=args.jobs, notebook=Path(args.notebook or DEFAULT_NOTEBOOK),
-                          shared=not args.notebook_only, with_tables=not args.notebook_only, cell_timeout_s=args.timeout,
-                          fresh_kernels=args.fresh_kernels)
+    try:
+        summary = run_reports(sets, Path(args.out), jobs=args.jobs, notebook=Path(args.notebook or DEFAULT_NOTEBOOK),
+                              shared=not args.notebook_only, with_tables=not args.notebook_only, cell_timeout_s=args.timeout,
+                              fresh_kernels=args.fresh_kernels, force=args.force)
+    except RunInterrupted as stopped:
+        print(stopped, file=sys.stderr)
+        return 130
     for result in summary.results:
-        if result.status == "succeeded":
-            print(f"Report: {summary.out_dir / result.code / 'report.html'}  ({result.name}, {result.code}, {result.duration_s:.1f} s)")
+        page = summary.out_dir / result.code / "report.html"
+        if result.code in summary.skipped:
+            print(f"Unchanged: {page}  ({result.name}, {result.code}, written {result.finished} with the same inputs)")
+        elif result.status == "succeeded":
+            print(f"Report: {page}  ({result.name}, {result.code}, {result.duration_s:.1f} s)")
     if summary.failed:
         print(f"error: {summary_line(summary)}", file=sys.stderr)
         return 1
@@ -196,11 +203,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_init_parameters(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from benchmark.report.parameter_files import write_parameter_files
+    from benchmark.report.parameter_files import kept_file_changes, write_parameter_files
 
     written, kept = write_parameter_files(_tables(args), Path(args.out), force=args.force)
-    print(f"wrote {len(written)} parameter file(s) to {args.out}" + (f"; kept {len(kept)} edited or hand-written (--force replaces them): "
-                                                                    + ", ".join(p.name for p in kept) if kept else ""))
+    print(f"wrote {len(written)} parameter file(s) to {args.out}" + (f"; kept {len(kept)} edited or hand-written (--force replaces them):"
+                                                                    if kept else ""))
+    for path in kept:
+        print(f"  {kept_file_changes(path)}")
     return 0
 
 
@@ -294,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--notebook", metavar="FILE", default=None, help="report notebook (default notebooks/council_report.ipynb)")
     report.add_argument("--fresh-kernels", action="store_true",
                         help="start a new kernel for every council (default: one kernel per worker process, reset between councils)")
+    report.add_argument("--force", action="store_true",
+                        help="run every council again, even those already in --out written with the same inputs (default: they are skipped)")
     report.add_argument("--notebook-only", action="store_true",
                         help="execute and convert the notebook only: no shared step, no metrics.csv/budget.csv/tables.xlsx (for testing with a stand-in notebook)")
     _add_data_option(report)

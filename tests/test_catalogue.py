@@ -150,7 +150,7 @@ def test_defaults_follow_the_data(tables):
     assert latest_outturn_year(tables) == "2024-25"  # the newest RO3 shipped
     assert default_budget_year(tables) == "2026-27"
     assert latest_population_year(tables) == 2024  # mid-2024, the newest ONS estimate shipped
-    assert budget_base_year(tables) == "2016-17"  # the one shipped year with ASC-FR spend and client weeks
+    assert budget_base_year(tables) == "2024-25"  # the base budget starts from the newest outturn
 
 
 def test_no_data_year_is_written_in_the_readers_or_the_budget():

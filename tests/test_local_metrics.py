@@ -10,7 +10,7 @@ import pytest
 
 from benchmark.data.store import load_tables
 from benchmark.local import compute, schemas
-from benchmark.local.disclosure import SUPPRESSED
+from benchmark.local.disclosure import NOTE_COLUMN, PROTECTS_SMALL_COUNT, SMALL_COUNT, labels_from_note
 from benchmark.local.panel import PANEL_COLUMNS, LocalParams, local_metric_panel, local_summary, missing_reason_for
 
 GOOD = Path(__file__).resolve().parent / "fixtures" / "local" / "good"
@@ -156,13 +156,17 @@ def test_package_headlines_and_suppression():
     assert (h["weekly_cost_q1_gbp"], h["weekly_cost_q3_gbp"]) == (212.5, 950.0)
     # overdue money (300 + 600 + 800 + 1200 + 1000) * 52.14 = 203,346 -> 203,000 to the nearest £1,000
     assert h["overdue_review_annual_gbp"] == 203_000
-    # >= £1,000: 1000, 1200, 1500 = 3 -> suppressed, and so is its money
-    assert h["high_cost_count"] == SUPPRESSED and h["high_cost_annual_gbp"] == SUPPRESSED
+    # >= £1,000: 1000, 1200, 1500 = 3 -> hidden as '<5', and so is its money (missing, not text)
+    assert np.isnan(h["high_cost_count"]) and np.isnan(h["high_cost_annual_gbp"])
+    assert labels_from_note(h[NOTE_COLUMN]) == {"high_cost_count": SMALL_COUNT, "high_cost_annual_gbp": PROTECTS_SMALL_COUNT}
     # >= £600: 600 800 1000 1200 1500 = 5 (complement 5): shown; 5,100 * 52.14 = 265,914 -> 266,000
     h600 = compute.package_headlines(packages, high_cost_threshold_gbp=600, reference_date="2019-03-31")
     assert (h600["high_cost_count"], h600["high_cost_annual_gbp"]) == (5, 266_000)
-    # >= £250: 7 packages, complement 3 < 5: suppressed (else 10 - 7 = 3 would be recoverable)
-    assert compute.package_headlines(packages, high_cost_threshold_gbp=250, reference_date="2019-03-31")["high_cost_count"] == SUPPRESSED
+    assert h600[NOTE_COLUMN] == ""
+    # >= £250: 7 packages, complement 3 < 5: hidden to protect the 3 (else 10 - 7 = 3 would be recoverable)
+    h250 = compute.package_headlines(packages, high_cost_threshold_gbp=250, reference_date="2019-03-31")
+    assert np.isnan(h250["high_cost_count"])
+    assert labels_from_note(h250[NOTE_COLUMN]) == {"high_cost_count": PROTECTS_SMALL_COUNT, "high_cost_annual_gbp": PROTECTS_SMALL_COUNT}
 
 
 # --- panel contract ----------------------------------------------------------------------------

@@ -102,7 +102,9 @@ def test_headlines_equal_council_metrics(southampton, tables):
     assert h["gce_65plus_per_head_gbp"] == pytest.approx(expected["value"])
     assert h["gce_65plus_per_head_comparator_median_gbp"] == pytest.approx(expected["median"])
     assert h["gce_65plus_per_head_year"] == expected["year"]
-    assert set(h["budget_totals_gbp"]) == {"current_pattern", "comparator_median", "needs_model"}
+    # the default scenarios; the fee-schedule and staffing ones because Southampton ships example files for them
+    assert set(h["budget_totals_gbp"]) == {"current_pattern", "comparator_median", "needs_model", "fee_schedule",
+                                           "staffing_at_comparator_ratio"}
     json.dumps(h)  # plain values for the index page
 
 
@@ -193,28 +195,32 @@ def test_cells_holding_one_figure_are_right_aligned():
     assert align_numbers(html) == "".join(f'<td class="num">{c}</td>' for c in figures) + "".join(f"<td>{c}</td>" for c in words)
 
 
-def test_budget_tables_keep_a_missing_line_and_list_the_lines_that_differ(southampton):
-    scenarios, gap = southampton.section("budget").tables
-    # Southampton's ASC-FR Better Care Fund income is suppressed: missing in every scenario, shown, never dropped or 0
-    bcf = scenarios.frame[scenarios.frame["line"] == "Less: income from the Better Care Fund"]
-    assert len(bcf) == 1 and set(bcf.drop(columns=["line", "ILLUSTRATIVE"]).iloc[0]) == {"n/a"}
-    lines = southampton.budget.lines
-    others = lines[lines["scenario"] != "current_pattern"]
-    differing = others[others["difference_gbp"].abs() >= 0.5]
-    assert len(gap.frame) == len(differing) < len(others)
-    assert "£0.00m" not in set(gap.frame["difference_gbp"])
-    assert f"({len(differing)} of {len(others)}; every line is in budget.csv)" in gap.caption
+def test_budget_section_reconciles_rolls_forward_and_splits_each_gap(southampton):
+    reconciliation, scenarios, roll, gap = southampton.section("budget").tables
+    # RO3 2024-25: Southampton's adult social care net current expenditure £116,594 thousand
+    assert reconciliation.frame.iloc[-1]["net 2024-25 (reported)"] == "£116,594,000"
+    assert set(reconciliation.frame["difference"]) == {"£0"}
+    assert list(roll.frame["year"]) == ["2024-25", "2025-26", "2026-27"]
+    assert roll.frame.iloc[0]["net"] == "£116.59m"
+    totals = southampton.budget.totals
+    assert len(gap.frame) == len(totals) - 1  # every scenario but the reference
+    assert scenarios.frame.iloc[-1]["line"] == "Total (net)"
+    for column in ("volume_effect_gbp", "price_effect_gbp"):
+        assert totals[column].notna().all()
+    assert (totals["volume_effect_gbp"] + totals["price_effect_gbp"] - totals["difference_gbp"]).abs().max() < 1e-3
+    html = southampton.section("budget").to_html()
+    assert "current_pattern" not in html and "staffing_at_comparator_ratio" not in html  # plain-English scenario names
 
 
 def test_council_without_base_year_still_reports():
-    # Buckinghamshire (2020) has no ASC-FR 2016-17 or 2017-18 spend in the shipped data
-    report = content.ReportContent.build({**DEFAULTS, "council": "Buckinghamshire"})
-    assert report.budget is None and "no ASC-FR 2016-17 spend" in report.budget_error
-    html = "".join(report.section(k).to_html() for k in content.SECTIONS)
-    assert "No needs-based budget" in html
+    # Buckinghamshire County Council was abolished in April 2020: no 2024-25 revenue outturn
+    report = content.ReportContent.build({**DEFAULTS, "council": "E10000002", "comparator_method": "region"})
+    assert report.budget is None
+    assert "Buckinghamshire County Council replaced by the unitary Buckinghamshire Council" in report.budget_error
+    html = report.section("budget").to_html()
+    assert "No needs-based budget" in html and "see the report for Buckinghamshire" in html
+    assert "Total (net)" not in html  # no total over lines that are all missing
     assert "no local data supplied" in report.section("workforce").to_html()
-    spend = report.metrics.set_index("id").loc["gce_65plus_per_head_65plus_gbp"]
-    assert math.isnan(spend["value"])  # missing, never 0
     assert content.council_tables(report)["budget_lines"]["note"].str.contains("no base budget").all()
 
 

@@ -108,7 +108,7 @@ def test_every_shipped_parameter_file_passes_the_checks():
     by_code = {values["council"]: (values, source) for values, source, _ in sets}
     southampton, source = by_code["E06000045"]
     assert source.endswith("parameters/E06000045.yml")
-    assert [s["name"] for s in southampton["budget_scenarios"]][-1] == "fee_schedule"
+    assert southampton["fee_inflation_pct"] == 3.5 and southampton["budget_scenarios"] == []  # the file's own values
     assert southampton["local_dir"] is None and southampton["budget_year"] is None
     assert any(s.get("unit_cost") == "fee_schedule" for s in by_code["E06000016"][0]["budget_scenarios"])
 
@@ -152,7 +152,7 @@ def test_manifest_records_every_council_and_the_failure(three_councils):
         assert council["duration_s"] > 0 and council["started"] <= council["finished"]
     southampton = next(c for c in manifest["councils"] if c["code"] == "E06000045")
     assert southampton["parameter_source"].endswith("parameters/E06000045.yml")
-    assert southampton["parameters"]["budget_scenarios"][-1]["unit_cost"] == "fee_schedule"
+    assert southampton["parameters"]["fee_inflation_pct"] == 3.5  # the parameter file's own value, recorded
     assert set(southampton["files"]) == {"report.ipynb", "report.html"}
     inputs = manifest["inputs"]["shipped"]["sha256"]
     assert len(inputs) > 10 and all(re.fullmatch(r"[0-9a-f]{64}", h) for h in inputs.values())
@@ -211,6 +211,205 @@ def test_run_council_failure_in_html_step_leaves_nothing(tmp_path, monkeypatch):
     result = runner.run_council(job)
     assert result.status == "failed" and result.error == "OSError: disk full"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["E06000045.error.log"]
+
+
+# ----------------------------------------------------------------------------------------------
+# output folders shared by runs, years, interrupts, local files checked before any kernel
+# ----------------------------------------------------------------------------------------------
+
+def start_cli(*args, env=None):
+    """The command in a session of its own (so a test can signal its whole process group, as Ctrl-C does)."""
+    return subprocess.Popen([sys.executable, "-m", "benchmark", *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT), **(env or {})), start_new_session=True)
+
+
+def processes_with(marker: str) -> list[int]:
+    """Processes whose environment holds ``marker`` (the run's main process, workers and kernels inherit it)."""
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker.encode() in environ.read_bytes().split(b"\0"):
+                found.append(int(environ.parent.name))
+        except OSError:
+            pass
+    return found
+
+
+def wait_until_gone(marker: str, seconds: float = 5.0) -> list[int]:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return processes_with(marker)
+
+
+def manifest_entries(out: Path) -> dict[str, dict]:
+    return {c["code"]: c for c in json.loads((out / "run_manifest.json").read_text())["councils"]}
+
+
+def test_two_runs_into_one_folder_are_serialised_and_keep_each_other(tmp_path):
+    """Run 1 finds a lock left by a dead process and takes it over; run 2 waits while another run
+    (here: this test) holds the folder, then adds its council; the index lists both with their own times."""
+    from benchmark.report.runner import LOCK_NAME, OutputLock
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / LOCK_NAME).write_text("process 999999999, started long ago")  # its process is gone, so is its flock
+    first = stand_in("E06000045", "--out", out)
+    assert first.returncode == 0, first.stderr
+    assert "waiting" not in first.stderr and first.stderr == ""
+    southampton_entry = manifest_entries(out)["E06000045"]
+
+    held = OutputLock(out, notify=lambda message: None).__enter__()
+    try:
+        second = start_cli("report", "E08000025", "--out", out, "--notebook", FAILS_FOR_LEICESTER, "--notebook-only")
+        line = second.stderr.readline()  # printed once the checks pass and the folder is found locked
+        assert line == f"note: another report run (process {os.getpid()}, started {held_since(out)}) is writing to {out}; waiting for it to finish\n"
+        assert council_folders(out) == ["E06000045"]  # nothing written while it waits
+    finally:
+        held.__exit__(None, None, None)
+    stdout, stderr = second.communicate(timeout=300)
+    assert second.returncode == 0, stderr
+    assert stderr == "" and stdout.strip().endswith(f"1 report(s) written to {out}; index: {out / 'index.html'}")
+
+    assert council_folders(out) == ["E06000045", "E08000025"]
+    entries = manifest_entries(out)
+    assert set(entries) == {"E06000045", "E08000025"}
+    assert entries["E06000045"] == southampton_entry  # run 1's entry, kept as run 1 wrote it
+    assert entries["E08000025"]["finished"] > southampton_entry["finished"]
+    index = (out / "index.html").read_text()
+    assert "2 of 2 report(s) succeeded" in index
+    for code, entry in entries.items():
+        assert f'<a href="{code}/report.html">' in index and f"<td>{entry['finished']}</td>" in index
+    assert leftovers(out) == [] and not (out / LOCK_NAME).exists()
+
+
+def held_since(out: Path) -> str:
+    """The start time the lock holder wrote into the lock file (this test's OutputLock)."""
+    from benchmark.report.runner import LOCK_NAME
+
+    return (out / LOCK_NAME).read_text().split("started ", 1)[1]
+
+
+# The shipped data's national metrics run from 2015-16 (ASC-FR) to 2024-25 (ONS mid-2024 population
+# shares); the base budget from its base year 2024-25 (the newest RO3 outturn) to three years after
+# the default budget year 2026-27 (that outturn + 2), i.e. 2029-30.
+@pytest.mark.parametrize("year", ["2030-31", "2010-11"])
+def test_a_year_without_data_is_refused_in_one_line(tmp_path, year):
+    out = tmp_path / "out"
+    result = stand_in("E06000045", "--year", year, "--out", out)
+    assert result.returncode == 1
+    assert result.stderr == f"error: --year {year}: not a year the data supports (years available: 2015-16 to 2024-25)\n"
+    assert not out.exists()
+
+
+def test_a_budget_year_outside_the_data_is_refused_in_one_line(tmp_path):
+    params = tmp_path / "far.yml"
+    params.write_text('council: "E06000045"\nbudget_year: "2035-36"\n')
+    out = tmp_path / "out"
+    result = stand_in("--params", params, "--out", out)
+    assert result.returncode == 1
+    assert result.stderr == (f"error: {params}: parameter 'budget_year' 2035-36: not a year the data supports "
+                             "(years available: 2024-25 to 2029-30)\n")
+    assert not out.exists()
+
+
+def test_interrupt_stops_everything_writes_the_index_and_a_second_run_resumes(tmp_path):
+    """SIGINT to the process group (as Ctrl-C sends it) while Leicester's notebook sleeps for 60 s and
+    the other worker has written Southampton and Birmingham: 2 of 3 written."""
+    import time
+    import uuid
+
+    out = tmp_path / "out"
+    marker = f"ASC_TEST_RUN={uuid.uuid4().hex}"
+    run = start_cli("report", "E06000016", "E06000045", "E08000025", "--out", out, "--jobs", "2", "--notebook", SLOW_FOR_LEICESTER,
+                    "--notebook-only", env=dict([marker.split("=")]))
+    deadline = time.monotonic() + 300
+    while not ((out / "E06000045").is_dir() and (out / "E08000025").is_dir() and list(out.glob(".E06000016.partial-*"))):
+        assert run.poll() is None and time.monotonic() < deadline, run.stderr.read() if run.poll() is not None else "timed out"
+        time.sleep(0.1)
+    assert len(processes_with(marker)) >= 4  # the command, two workers, at least Leicester's kernel
+    interrupted_at = time.monotonic()
+    os.killpg(run.pid, __import__("signal").SIGINT)
+    stdout, stderr = run.communicate(timeout=30)
+    assert time.monotonic() - interrupted_at < 10
+    assert run.returncode == 130
+    assert stderr == "interrupted: 2 of 3 councils written; run again to finish\n" and stdout == ""
+    assert wait_until_gone(marker) == []  # workers and kernels too
+    assert council_folders(out) == ["E06000045", "E08000025"]
+    assert sorted(p.name for p in out.iterdir()) == ["E06000045", "E08000025", "index.html", "run_manifest.json"]  # no logs, locks, .partial-*
+    index = (out / "index.html").read_text()
+    assert "2 of 2 report(s) succeeded" in index and "Leicester" not in index
+    assert json.loads((out / "run_manifest.json").read_text())["this_run"]["interrupted"] is True
+
+    resumed = stand_in("E06000045", "E08000025", "E06000023", "--out", out, "--jobs", "1", notebook=SLOW_FOR_LEICESTER)
+    assert resumed.returncode == 0, resumed.stderr
+    lines = resumed.stdout.splitlines()
+    assert [line.split()[0] for line in lines[:3]] == ["Unchanged:", "Unchanged:", "Report:"]
+    assert str(out / "E06000023" / "report.html") in lines[2]
+    assert lines[3] == (f"1 report(s) written to {out}, 2 unchanged since an earlier run and not run again (--force runs them); "
+                        f"index: {out / 'index.html'}")
+    forced = stand_in("E06000045", "--out", out, "--force", notebook=SLOW_FOR_LEICESTER)
+    assert forced.returncode == 0 and forced.stdout.startswith(f"Report: {out / 'E06000045' / 'report.html'}")
+    assert "3 of 3 report(s) succeeded" in (out / "index.html").read_text() and leftovers(out) == []
+
+
+def test_local_file_error_is_one_line_before_any_kernel_and_leaves_the_folder_untouched(tmp_path):
+    import uuid
+
+    local = tmp_path / "local"
+    shutil.copytree(ROOT / "data" / "local", local)
+    workforce = local / "E06000045" / "workforce.csv"
+    lines = workforce.read_text().splitlines(keepends=True)
+    header, first = lines[0].split(","), lines[1].split(",")
+    first[header.index("fte")] = "lots"
+    workforce.write_text("".join([lines[0], ",".join(first), *lines[2:]]))
+    params = tmp_path / "southampton.yml"
+    params.write_text(f'council: "E06000045"\nlocal_dir: "{local}"\n')
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    (earlier / "notes.txt").write_text("an earlier run's folder")
+    before = {p.name: p.stat().st_mtime_ns for p in earlier.iterdir()}
+    scratch = tmp_path / "tmp"  # the run's own temporary files (kernel logs) go here
+    scratch.mkdir()
+    for out in (tmp_path / "new", earlier):
+        marker = f"ASC_TEST_RUN={uuid.uuid4().hex}"
+        run = start_cli("report", "--params", params, "--out", out, env={**dict([marker.split("=")]), "TMPDIR": str(scratch)})
+        stdout, stderr = run.communicate(timeout=300)
+        assert run.returncode == 1 and stdout == ""
+        assert stderr.count("\n") == 1 and stderr.startswith("error: ") and "Traceback" not in stderr, stderr
+        assert "E06000045/workforce.csv, row 2, column 'fte'" in stderr and "'lots'" in stderr, stderr
+        assert wait_until_gone(marker, 1.0) == []  # no kernel left running (they had started alongside the check)
+        assert list(scratch.iterdir()) == []
+    assert not (tmp_path / "new").exists()
+    assert {p.name: p.stat().st_mtime_ns for p in earlier.iterdir()} == before
+
+
+def test_a_changed_data_copy_is_disclosed_in_the_index_and_the_sources_section(tmp_path):
+    """A --data copy with one raw file changed (a blank line added: read the same, checksum differs)."""
+    from benchmark.report import content
+    from benchmark.report.parameters import DEFAULTS
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data" / "raw", data / "raw")
+    shutil.copytree(ROOT / "data" / "local", data / "local")
+    shutil.copy(ROOT / "data" / "catalogue.json", data / "catalogue.json")
+    with open(data / "raw" / "ascof" / "measure_direction.csv", "a", encoding="utf-8") as handle:
+        handle.write("\n")
+    out = tmp_path / "out"
+    result = stand_in("E06000045", "--data", data, "--out", out)
+    assert result.returncode == 0, result.stderr
+    expected = (f"Data differs from the published files shipped with the toolkit for 1 report(s) (data folder {data}): "
+                "ascof/measure_direction.csv (changed).")
+    assert f"<p><strong>{expected}</strong></p>" in (out / "index.html").read_text()
+    assert manifest_entries(out)["E06000045"]["data_differs_from_shipped"] == {"ascof/measure_direction.csv": "changed"}
+
+    sources = content.ReportContent.build({**DEFAULTS, "council": "E06000045", "data_dir": str(data)}).section("sources")
+    assert sources.paragraphs == [f"The data folder used ({data}) differs from the published files shipped with the toolkit in 1 file(s): "
+                                  "ascof/measure_direction.csv (changed). Figures resting on these files may differ from those of the "
+                                  "shipped data."]
+    assert sources.paragraphs[0] in sources.to_html()
 
 
 # ----------------------------------------------------------------------------------------------

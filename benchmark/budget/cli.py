@@ -70,22 +70,37 @@ def _budget_settings(args: argparse.Namespace) -> tuple:
 
 
 def budget_json(budget, scenario: str) -> dict:
-    """One scenario as the JSON contract: lines, total_gbp (= sum of lines), actual and expected spend."""
+    """One scenario as the JSON contract: lines, total_gbp (= sum of lines), actual and expected spend,
+    the reconciliation with the base year's outturn, the roll-forward and the bridge."""
     lines = budget.lines[budget.lines["scenario"] == scenario]
     total = budget.totals.set_index("scenario").loc[scenario]
-    keep = ["service_line", "label", "amount_gbp", "volume", "volume_unit", "volume_basis", "unit_cost_gbp", "unit_cost_basis",
-            "difference_gbp", "volume_effect_gbp", "price_effect_gbp", "source", "illustrative"]
-    records = [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()} for row in lines[keep].to_dict(orient="records")]
+    keep = ["service_line", "label", "amount_gbp", "employees_gbp", "running_expenses_gbp", "gross_gbp", "sales_fees_charges_gbp",
+            "other_income_gbp", "income_gbp", "volume", "volume_unit", "volume_basis", "unit_cost_gbp", "unit_cost_basis",
+            "income_basis", "difference_gbp", "volume_effect_gbp", "price_effect_gbp", "base_year_net_gbp", "source", "illustrative"]
     return {
         "council": budget.council, "budget_year": budget.budget_year, "base_year": budget.base_year, "scenario": scenario,
-        "lines": records,
-        "total_gbp": float(total["total_gbp"]), "gross_gbp": float(total["gross_gbp"]), "care_gross_gbp": float(total["care_gross_gbp"]),
-        "lines_missing": int(total["lines_missing"]), "illustrative": bool(total["illustrative"]),
+        "lines": _records(lines[keep]),
+        "total_gbp": float(total["total_gbp"]), "gross_gbp": float(total["gross_gbp"]), "income_gbp": float(total["income_gbp"]),
+        "care_gross_gbp": float(total["care_gross_gbp"]), "lines_missing": int(total["lines_missing"]),
+        "illustrative": bool(total["illustrative"]),
         "actual_spend_gbp": budget.actual.get("net_current_expenditure_gbp"), "actual": budget.actual,
         "expected_spend_gbp": budget.expected.get("expected_gbp"),
         "expected_spend_interval_gbp": [budget.expected.get("pi_low_gbp"), budget.expected.get("pi_high_gbp")],
-        "expected": budget.expected, "comparators": budget.comparators, "notes": budget.notes,
+        "expected": budget.expected, "assumptions": budget.assumptions, "comparators": budget.comparators, "notes": budget.notes,
+        "reconciliation": _records(budget.reconciliation), "bridge": _records(budget.bridge),
+        "roll_forward": _records(roll_forward_totals(budget).reset_index()),
     }
+
+
+def _records(frame) -> list[dict]:
+    return [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def roll_forward_totals(budget):
+    """The current pattern in each year from the base year to the budget year: employees, running
+    expenses, gross, income, net (£)."""
+    columns = ["employees_gbp", "running_expenses_gbp", "gross_gbp", "income_gbp", "net_gbp"]
+    return budget.roll_forward.groupby("year", sort=False)[columns].sum(min_count=1)
 
 
 def cmd_budget(args: argparse.Namespace, tables) -> int:
@@ -110,21 +125,35 @@ def cmd_budget(args: argparse.Namespace, tables) -> int:
         lines.to_csv(sys.stdout, index=False)
         return 0
     name = tables.registry.council(budget.council).name
-    print(f"# Base budget {budget.budget_year} for {name} ({budget.council}), built from {budget.base_year}; comparators: {len(budget.comparators)} councils ({group})")
+    money = lambda v: f"{v:,.0f}" if v == v else "n/a"  # noqa: E731 (whole pounds: the budget reconciles to the pound)
+    print(f"# Base budget {budget.budget_year} for {name} ({budget.council}), built from the {budget.base_year} revenue outturn; "
+          f"comparators: {len(budget.comparators)} councils ({group})")
+    a = budget.assumptions
+    print(f"assumptions: pay {a['pay_inflation_pct']:g}% a year, prices {a['fee_inflation_pct']:g}% a year, income "
+          + ("with its line" if a["income_inflation_pct"] is None else f"{a['income_inflation_pct']:g}% a year")
+          + f", {a['years_rolled_forward']} year(s) rolled forward")
     order = list(dict.fromkeys(lines["service_line"]))
     labels = lines.drop_duplicates("service_line").set_index("service_line")["label"]
     wide = lines.pivot(index="service_line", columns="scenario", values="amount_gbp").reindex(order)[chosen]
     wide.index = wide.index.map(labels)
-    wide.index.name, wide.columns.name = "£m", None
-    print((wide / 1e6).to_string(float_format=lambda v: f"{v:,.2f}"))
+    wide.index.name, wide.columns.name = "net £", None
+    print(wide.to_string(float_format=money))
     totals = budget.totals.set_index("scenario").loc[chosen]
-    print("\n£m            " + "  ".join(f"{s:>18s}" for s in chosen))
-    for column, label in (("gross_gbp", "gross"), ("care_gross_gbp", "care only"), ("total_gbp", "net total")):
-        print(f"{label:13s} " + "  ".join(f"{v / 1e6:18,.2f}" for v in totals[column]))
-    a, e = budget.actual, budget.expected
-    print(f"\nactual {a['year']}: gross £{a['gross_current_expenditure_gbp'] / 1e6:,.2f}m, net £{a['net_current_expenditure_gbp'] / 1e6:,.2f}m (same lines, {a['year']} prices)")
+    print("\n£             " + "  ".join(f"{s:>28s}" for s in chosen))
+    for column, label in (("gross_gbp", "gross"), ("income_gbp", "income"), ("total_gbp", "net total")):
+        print(f"{label:13s} " + "  ".join(f"{money(v):>28s}" for v in totals[column]))
+    print(f"\nReconciliation with the {budget.base_year} outturn (current pattern computed for the base year):")
+    rec = budget.reconciliation
+    print(rec[["line", "ro3_net_gbp", "current_pattern_base_year_gbp", "difference_gbp"]].to_string(index=False, float_format=money))
+    if budget.budget_year != budget.base_year:
+        print("\nRoll-forward of the current pattern, year by year (£):")
+        print(roll_forward_totals(budget).to_string(float_format=money))
+        print("\nBridge from outturn to budget (£):")
+        print(budget.bridge[["step", "amount_gbp"]].to_string(index=False, float_format=money))
+    e = budget.expected
     if e.get("expected_gbp") == e.get("expected_gbp"):
-        print(f"expected (needs model): £{e['expected_gbp'] / 1e6:,.2f}m (95% interval £{e['pi_low_gbp'] / 1e6:,.2f}m to £{e['pi_high_gbp'] / 1e6:,.2f}m): {e['basis']}")
+        print(f"\nexpected (needs model): £{money(e['expected_gbp'])} (95% interval £{money(e['pi_low_gbp'])} to £{money(e['pi_high_gbp'])}): "
+              f"{e['basis']}")
     if totals["illustrative"].any():
         print("ILLUSTRATIVE: some lines rest on generated example data (see the 'illustrative' column of --format csv)")
     for note in budget.notes:

@@ -77,7 +77,7 @@ SOURCES: tuple[Source, ...] = (
            "shared project notes", "139c580c517710a018c8276f058d58e11d96b32241fd6dd6d3003e9e0b93af92", "n/a (documentation)"),
     Source("ons_mye_2021_csv", "population/pop2021.csv", "Office for National Statistics",
            "Mid-2021 population estimates by district, sex and single year of age", "mid-2021",
-           "Districts and unitaries only (2021 codes); shire counties are summed from their districts; England 56,536,419",
+           "Census 2021-based; districts and unitaries only (2021 codes); shire counties are summed from their districts; England 56,536,419",
            "Copy held in a GPL-3.0 repository; the figures are ONS's (OGL)", "github.com/UCL-CHIG/family-hubs-database @9e0322f", "1caf83016b04709e87159bd5388642f2e55f2f45b6706123a4c2b2289c095256"),
     Source("ons_mye5_2020", "population/ukpopestimatesmid2020on2021geography.csv", "Office for National Statistics",
            "Population density (MYE5), mid-2001 to mid-2020, 2021 geography", "mid-2015 to mid-2020",

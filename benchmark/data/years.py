@@ -36,22 +36,54 @@ def default_budget_year(tables) -> str:
 
 def latest_population_year(tables) -> int:
     """The newest ONS mid-year estimate in the data (a calendar year: mid-2024 -> 2024)."""
-    return int(max(tables.population_by_age["year"].astype(str)))
+    return int(max(tables.population_by_age["year"].astype(str).unique()))
 
 
 def budget_base_year(tables) -> str:
-    """The newest year with everything the base budget's lines need: ASC-FR gross current
-    expenditure by support setting from the return's own tables (mandatory rows) and long-term
-    client weeks (the volumes of the care-home lines)."""
-    spend = _years(tables.ascfr_expenditure, measure="gross_current_expenditure", data_type="mandatory")
-    weeks = _years(tables.ascfr_activity, measure="client_weeks")
-    both = sorted(set(spend) & set(weeks))
-    if not both:
-        raise UserError("no year has both ASC-FR spend and activity (client weeks): the base budget cannot be built")
-    return both[-1]
+    """The base year of the budget: the newest revenue outturn (RO3) in the data, whose lines the
+    budget is built from."""
+    return latest_outturn_year(tables)
 
 
 def newest_year(frame, **where) -> str | None:
     """The newest year with a value in a tidy table (optionally only the rows ``where``)."""
     years = _years(frame, **where)
     return years[-1] if years else None
+
+
+#: A budget year may be set up to this many years after the default one (a medium-term financial
+#: plan's span); further out, the population trend and the inflation rates are extrapolated too far
+#: for the build-up to mean anything.
+BUDGET_YEARS_AFTER_DEFAULT = 3
+
+
+def metric_years(tables) -> list[str]:
+    """Every financial year in which at least one national metric has a value (oldest first)."""
+    from benchmark.metrics.compute import national_values  # stage 4, imported here: the data stage does not need it
+
+    values = national_values(tables)
+    return sorted(values.loc[values["value"].notna(), "year"].astype(str).unique())
+
+
+def budget_years(tables) -> list[str]:
+    """The years a base budget can be built for: from the base year (the newest revenue outturn) to :data:`BUDGET_YEARS_AFTER_DEFAULT` years after the default budget year."""
+    first = financial_year_start(budget_base_year(tables))
+    last = financial_year_start(default_budget_year(tables)) + BUDGET_YEARS_AFTER_DEFAULT
+    return [financial_year(start) for start in range(first, last + 1)]
+
+
+def describe_years(years: list[str]) -> str:
+    """``2015-16 to 2024-25``; a gap splits the runs (``2015-16 to 2017-18, 2019-20``)."""
+    runs: list[list[str]] = []
+    for year in sorted(years):
+        if runs and financial_year_start(year) == financial_year_start(runs[-1][-1]) + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(run[0] if len(run) == 1 else f"{run[0]} to {run[-1]}" for run in runs) or "none"
+
+
+def check_year(year: str, available: list[str], what: str) -> None:
+    """A one-line :class:`UserError` unless ``year`` is one of ``available``; ``what`` names the option or key."""
+    if year not in available:
+        raise UserError(f"{what} {year}: not a year the data supports (years available: {describe_years(available)})")

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from benchmark.local.disclosure import SUPPRESSED, THRESHOLD, protect_crosstab, safe_count
+from benchmark.local.disclosure import (
+    NOTE_COLUMN, PROTECTS_SMALL_COUNT, SMALL_COUNT, THRESHOLD, ProtectedCount, note, protect_count, protect_crosstab,
+)
 from benchmark.local.schemas import financial_year_of
 
 WEEKS_PER_YEAR = 52.14  # 365.25 / 7, rounded as the sector's costing templates do
@@ -259,32 +261,51 @@ def overdue_mask(packages: pd.DataFrame, reference_date: pd.Timestamp, months: i
 
 def package_headlines(packages: pd.DataFrame, *, high_cost_threshold_gbp: float = 1000.0, review_months: int = 12,
                       reference_date: str | pd.Timestamp | None = None) -> dict:
-    """Headline package figures with disclosure control applied (counts < 5 shown as "<5")."""
+    """Headline package figures with disclosure control applied (docs/local-data.md).
+
+    A hidden figure is NaN, never text; ``disclosure_note`` says which figures are hidden and why
+    ("<5": a count below 5; "suppressed (protects a small count)": hidden because it would give a
+    small count away, or resting on one).  Works for an extract of any size, even one package.
+    """
     ref = package_reference_date(packages, reference_date)
     n = len(packages)
     cost = packages["weekly_cost_gbp"]
     high = cost >= high_cost_threshold_gbp
     overdue = overdue_mask(packages, ref, review_months)
-    n_high, n_overdue = int(high.sum()), int(overdue.sum())
-    high_shown = safe_count(n_high, n)
-    overdue_shown = safe_count(n_overdue, n)
-    enough = n >= THRESHOLD
-    return {
+    # the whole extract is a count beside no total: only its own size matters
+    whole = ProtectedCount(n, "") if n >= THRESHOLD else ProtectedCount(None, SMALL_COUNT)
+    high_count = protect_count(int(high.sum()), n)
+    overdue_count = protect_count(int(overdue.sum()), n)
+    labels: dict[str, str] = {}
+
+    def shown(column: str, value: float, count: ProtectedCount):
+        """``value`` where the count it rests on is shown; NaN (labelled) where it is not."""
+        if count.hidden:
+            labels[column] = count.label if column.endswith("_count") else PROTECTS_SMALL_COUNT
+            return np.nan
+        return value
+
+    out = {
         "reference_date": f"{ref:%Y-%m-%d}",
         "year": financial_year_of(ref),
-        "packages_count": n if enough else SUPPRESSED,
-        "weekly_cost_median_gbp": float(cost.median()) if enough else SUPPRESSED,
-        "weekly_cost_q1_gbp": float(cost.quantile(0.25)) if enough else SUPPRESSED,
-        "weekly_cost_q3_gbp": float(cost.quantile(0.75)) if enough else SUPPRESSED,
-        "annual_cost_gbp": round(float(cost.sum()) * WEEKS_PER_YEAR, -3) if enough else SUPPRESSED,
+        "packages_count": shown("packages_count", float(n), whole),
+        "weekly_cost_median_gbp": shown("weekly_cost_median_gbp", float(cost.median()), whole),
+        "weekly_cost_q1_gbp": shown("weekly_cost_q1_gbp", float(cost.quantile(0.25)), whole),
+        "weekly_cost_q3_gbp": shown("weekly_cost_q3_gbp", float(cost.quantile(0.75)), whole),
+        "annual_cost_gbp": shown("annual_cost_gbp", round(float(cost.sum()) * WEEKS_PER_YEAR, -3), whole),
         "high_cost_threshold_gbp_per_week": high_cost_threshold_gbp,
-        "high_cost_count": high_shown,
-        "high_cost_annual_gbp": round(float(cost[high].sum()) * WEEKS_PER_YEAR, -3) if high_shown != SUPPRESSED else SUPPRESSED,
+        "high_cost_count": shown("high_cost_count", float(high.sum()), high_count),
+        "high_cost_annual_gbp": shown("high_cost_annual_gbp", round(float(cost[high].sum()) * WEEKS_PER_YEAR, -3), high_count),
         "review_months": review_months,
-        "overdue_review_count": overdue_shown,
-        "overdue_review_pct": n_overdue / n * 100 if overdue_shown != SUPPRESSED else SUPPRESSED,
-        "overdue_review_annual_gbp": round(float(cost[overdue].sum()) * WEEKS_PER_YEAR, -3) if overdue_shown != SUPPRESSED else SUPPRESSED,
+        "overdue_review_count": shown("overdue_review_count", float(overdue.sum()), overdue_count),
+        "overdue_review_pct": shown("overdue_review_pct", float(overdue.sum()) / n * 100, overdue_count),
+        "overdue_review_annual_gbp": shown("overdue_review_annual_gbp", round(float(cost[overdue].sum()) * WEEKS_PER_YEAR, -3), overdue_count),
     }
+    out[NOTE_COLUMN] = note(labels)
+    return out
+
+
+STATISTICS = ("median_gbp", "q1_gbp", "q3_gbp")
 
 
 def package_distribution(packages: pd.DataFrame, by: str = "primary_support_reason") -> pd.DataFrame:
@@ -292,25 +313,31 @@ def package_distribution(packages: pd.DataFrame, by: str = "primary_support_reas
 
     Counts come from :func:`protect_crosstab` (primary and complementary suppression, see
     docs/local-data.md); statistics are shown only where the count is shown.  Totals rows/columns
-    are labelled ``all``.
+    are labelled ``all``.  Hidden figures are missing (count <NA>, statistics NaN) and the row's
+    ``disclosure_note`` gives the label of each.
     """
     counts = pd.crosstab(packages["setting"], packages[by])
     protected = protect_crosstab(counts)
     cost = packages["weekly_cost_gbp"].to_numpy(dtype="float64", na_value=np.nan)
     # one row mask per label, combined per cell: filtering the frame for every cell was the slow part
     every_package = np.ones(len(packages), dtype=bool)
-    in_setting = {setting: every_package if setting == "all" else _equals(packages["setting"], setting) for setting in protected.index}
-    in_group = {key: every_package if key == "all" else _equals(packages[by], key) for key in protected.columns}
+    in_setting = {setting: every_package if setting == "all" else _equals(packages["setting"], setting) for setting in protected.counts.index}
+    in_group = {key: every_package if key == "all" else _equals(packages[by], key) for key in protected.counts.columns}
     rows = []
-    for i, setting in enumerate(protected.index):
-        for j, key in enumerate(protected.columns):
-            shown = protected.iat[i, j]
-            if shown != SUPPRESSED:
-                median, q1, q3 = (round(x, 2) for x in _median_and_quartiles(cost[in_setting[setting] & in_group[key]]))
+    for i, setting in enumerate(protected.counts.index):
+        for j, key in enumerate(protected.counts.columns):
+            label = protected.labels.iat[i, j]
+            if label:
+                count, median, q1, q3 = pd.NA, np.nan, np.nan, np.nan
+                disclosure = note({"count": label, **dict.fromkeys(STATISTICS, PROTECTS_SMALL_COUNT)})
             else:
-                median = q1 = q3 = SUPPRESSED
-            rows.append({"setting": setting, by: key, "count": shown, "median_gbp": median, "q1_gbp": q1, "q3_gbp": q3})
-    return pd.DataFrame(rows)
+                count = int(protected.counts.iat[i, j])
+                median, q1, q3 = (round(x, 2) for x in _median_and_quartiles(cost[in_setting[setting] & in_group[key]]))
+                disclosure = ""
+            rows.append({"setting": setting, by: key, "count": count, "median_gbp": median, "q1_gbp": q1, "q3_gbp": q3,
+                         NOTE_COLUMN: disclosure})
+    out = pd.DataFrame(rows)
+    return out.astype({"count": "Int64", "median_gbp": "float64", "q1_gbp": "float64", "q3_gbp": "float64"})
 
 
 def _equals(column: pd.Series, value) -> np.ndarray:

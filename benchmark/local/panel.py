@@ -16,8 +16,8 @@ import pandas as pd
 
 from benchmark.data.store import DEFAULT_DATA_DIR
 from benchmark.data.tidy import COUNCIL_CODE_PATTERN
-from benchmark.local import compute, schemas
-from benchmark.local.disclosure import SUPPRESSED
+from benchmark.local import compute, plausibility, schemas
+from benchmark.local.disclosure import CAPTION as DISCLOSURE_CAPTION
 from benchmark.errors import DataError, Problem
 
 DEFAULT_LOCAL_ROOT = DEFAULT_DATA_DIR / "local"
@@ -46,7 +46,7 @@ METRICS = {
     "package_weekly_cost_median_gbp": ("gbp_per_week", ("packages",)),
     "packages_overdue_review_pct": ("pct", ("packages",)),
 }
-SUPPRESSION_REASON = "suppressed (disclosure control: a count below 5 from client-level data, see docs/local-data.md)"
+SUPPRESSION_REASON = "suppressed (disclosure control: a count below 5, or a figure that would give one away, from client-level data; see docs/local-data.md)"
 
 
 @dataclass
@@ -60,6 +60,7 @@ class LocalParams:
     reference_date: str | None = None              # date reviews are measured at (default: latest date in the extract)
     simplified_rates: dict = field(default_factory=dict)  # {setting or (setting, need_level): £/week}; empty = band-weighted average
     comparators: tuple[str, ...] | None = None     # comparator councils (default: nearest neighbours)
+    plausibility_overrides: tuple[str, ...] = ()   # plausibility rules waived (benchmark.local.plausibility.RULES)
 
 
 def missing_reason_for(council: str, file: str | None = None) -> str:
@@ -140,8 +141,11 @@ class _LocalFiles:
 def _workforce_rows(tables, council, path, local_root, params, population_65, files):
     workforce = files.workforce(path)
     file_source = _source(path, local_root)
+    by_year = compute.workforce_fte_by_year(workforce, params.roles, params.include_agency)
+    notes = _check_staff_ratio(tables, council, path, workforce, by_year, params, population_65)
+    file_source = plausibility.with_notes(file_source, notes)
     rows = []
-    for r in compute.workforce_fte_by_year(workforce, params.roles, params.include_agency).itertuples():
+    for r in by_year.itertuples():
         pop = compute.population_65_plus(tables.population_bands, council, r.year, by_council=population_65)
         source = f"{file_source}; ONS mid-{pop.mid_year if pop else r.year[:4]} 65+ population"
         if pop is None:
@@ -155,15 +159,55 @@ def _workforce_rows(tables, council, path, local_root, params, population_65, fi
     return rows
 
 
-def _bcf_rows(council, path, local_root, national_minimum, files):
+def _check_staff_ratio(tables, council, path, workforce, by_year, params, population_65) -> list[str]:
+    """The staff ratio of each year against its plausibility rule; notes of waived checks.
+
+    The ratio is a sum over roles, so the error names the row with the largest FTE: where a
+    mistyped figure most likely is."""
+    checked = []
+    for r in by_year.itertuples():
+        pop = compute.population_65_plus(tables.population_bands, council, r.year, by_council=population_65)
+        if pop is None:
+            continue
+        lines = workforce[workforce["as_at_date"] == r.as_at_date]
+        if params.roles is not None:
+            lines = lines[lines["role"].isin(list(params.roles))]
+        largest = lines["fte"].idxmax()
+        checked.append({"ratio": compute.staff_per_1000(r.fte, pop.value), "row": largest,
+                        "detail": f"{r.year}: {r.fte:,.1f} FTE at {r.as_at_date:%Y-%m-%d} per {pop.value:,.0f} people aged 65+ in "
+                                  f"mid-{pop.mid_year}; the largest fte, {lines.at[largest, 'fte']:,.1f}, is on this row"})
+    if not checked:
+        return []
+    frame = pd.DataFrame(checked)
+    found = plausibility.findings(frame, "ratio", plausibility.RULES["staff_per_1000_65plus"], path,
+                                  rows=frame["row"], details=frame["detail"], file_column="fte")
+    return plausibility.settle(found, params.plausibility_overrides)
+
+
+def _check_bcf_ratio(path, plan, year, pooled, minimum, overrides) -> list[str]:
+    """Pooled ÷ minimum of one year against its rule, naming the largest contribution line."""
+    contributions = plan[(plan["financial_year"] == year) & (plan["line_type"] == "contribution")]
+    if not len(contributions) or not minimum or np.isnan(minimum):
+        return []
+    largest = contributions["amount_gbp"].idxmax()
+    frame = pd.DataFrame({"ratio": [pooled / minimum]}, index=[largest])
+    detail = pd.Series([f"{year}: pooled £{pooled:,.0f} over the minimum £{minimum:,.0f}; the largest contribution, "
+                        f"£{contributions.at[largest, 'amount_gbp']:,.0f}, is on this row"], index=[largest])
+    found = plausibility.findings(frame, "ratio", plausibility.RULES["bcf_pooled_to_minimum"], path, details=detail, file_column="amount_gbp")
+    return plausibility.settle(found, overrides)
+
+
+def _bcf_rows(council, path, local_root, national_minimum, files, overrides=()):
     plan = files.bcf_plan(path)
-    source = _source(path, local_root)
+    file_source = _source(path, local_root)
     rows = []
     for r in compute.bcf_by_year(plan).itertuples():
-        minimum, min_source = r.minimum_gbp, source
+        minimum, min_source = r.minimum_gbp, file_source
         if np.isnan(minimum) and (council, r.year) in national_minimum:
             minimum, min_source = national_minimum[(council, r.year)]
-            min_source = f"{source}; minimum from {min_source}"
+            min_source = f"{file_source}; minimum from {min_source}"
+        notes = _check_bcf_ratio(path, plan, r.year, r.pooled_gbp, minimum, overrides)
+        source, min_source = plausibility.with_notes(file_source, notes), plausibility.with_notes(min_source, notes)
         rows.append(_row(council, r.year, "bcf_pooled_gbp", r.pooled_gbp, r.pooled_gbp, np.nan, source, r.illustrative,
                          pd.NA if not np.isnan(r.pooled_gbp) else "no contribution lines in the BCF plan"))
         ratio = r.pooled_gbp / minimum if minimum and not np.isnan(minimum) else np.nan
@@ -172,10 +216,12 @@ def _bcf_rows(council, path, local_root, national_minimum, files):
     return rows
 
 
-def _fee_rows(council, bands_path, placements_path, local_root, files):
+def _fee_rows(council, bands_path, placements_path, local_root, files, overrides=()):
     bands = files.fee_bands(bands_path)
     year = compute.fee_year(bands)
-    source_b = _source(bands_path, local_root)
+    fee_rule = plausibility.RULES["care_home_weekly_fee"]
+    band_notes = plausibility.settle(plausibility.findings(bands, "weekly_rate_gbp", fee_rule, bands_path), overrides)
+    source_b = plausibility.with_notes(_source(bands_path, local_root), band_notes)
     rows = [_row(council, year, "care_home_fee_band_count", float(len(bands)), float(len(bands)), np.nan, source_b,
                  bands["illustrative"].any())]
     if not Path(placements_path).is_file():
@@ -185,8 +231,9 @@ def _fee_rows(council, bands_path, placements_path, local_root, files):
             rows.append(_row(council, year, metric, missing_reason=reason))
         return rows
     placements = files.placements(placements_path, bands_path)
+    placement_notes = plausibility.settle(plausibility.findings(placements, "weekly_fee_paid_gbp", fee_rule, placements_path), overrides)
     illustrative = bool(bands["illustrative"].any() or placements["illustrative"].any())
-    source = f"{source_b}; {_source(placements_path, local_root)}"
+    source = plausibility.with_notes(f"{source_b}; {_source(placements_path, local_root)}", placement_notes)
     for setting in schemas.CARE_HOME_SETTINGS:
         average, total, n = compute.weighted_average_fee(bands, placements, setting)
         rows.append(_row(council, year, f"care_home_fee_weighted_average_{setting}_gbp_per_week", average, total, float(n), source,
@@ -203,18 +250,18 @@ def _package_rows(council, path, local_root, params, files):
                                   review_months=params.review_months, reference_date=params.reference_date)
     source = f"{_source(path, local_root)} (reference date {h['reference_date']})"
     illustrative = packages["illustrative"].any()
-    n = h["packages_count"]
+    n = h["packages_count"]  # NaN when the extract itself has fewer than 5 packages
     rows = []
-    if n == SUPPRESSED:
+    if np.isnan(n):
         rows.append(_row(council, h["year"], "package_weekly_cost_median_gbp", source=source, illustrative=illustrative, missing_reason=SUPPRESSION_REASON))
         rows.append(_row(council, h["year"], "packages_overdue_review_pct", source=source, illustrative=illustrative, missing_reason=SUPPRESSION_REASON))
         return rows
-    rows.append(_row(council, h["year"], "package_weekly_cost_median_gbp", h["weekly_cost_median_gbp"], np.nan, float(n), source, illustrative))
-    if h["overdue_review_count"] == SUPPRESSED:
-        rows.append(_row(council, h["year"], "packages_overdue_review_pct", np.nan, np.nan, float(n), source, illustrative, SUPPRESSION_REASON))
+    rows.append(_row(council, h["year"], "package_weekly_cost_median_gbp", h["weekly_cost_median_gbp"], np.nan, n, source, illustrative))
+    if np.isnan(h["overdue_review_count"]):
+        rows.append(_row(council, h["year"], "packages_overdue_review_pct", np.nan, np.nan, n, source, illustrative, SUPPRESSION_REASON))
     else:
-        rows.append(_row(council, h["year"], "packages_overdue_review_pct", h["overdue_review_pct"], float(h["overdue_review_count"]),
-                         float(n), source, illustrative))
+        rows.append(_row(council, h["year"], "packages_overdue_review_pct", h["overdue_review_pct"], h["overdue_review_count"],
+                         n, source, illustrative))
     return rows
 
 
@@ -237,9 +284,9 @@ def _council_rows(tables, council, local_root, params, paths, national_minimum, 
             population_65 = compute.populations_65_plus(bands[bands["council"] == council])
         rows += _workforce_rows(tables, council, paths["workforce"], local_root, params, population_65, files)
     if have["bcf_plan"]:
-        rows += _bcf_rows(council, paths["bcf_plan"], local_root, national_minimum or {}, files)
+        rows += _bcf_rows(council, paths["bcf_plan"], local_root, national_minimum or {}, files, params.plausibility_overrides)
     if have["fee_bands"]:
-        rows += _fee_rows(council, paths["fee_bands"], paths["placements"], local_root, files)
+        rows += _fee_rows(council, paths["fee_bands"], paths["placements"], local_root, files, params.plausibility_overrides)
     if have["packages"]:
         rows += _package_rows(council, paths["packages"], local_root, params, files)
     return rows
@@ -343,7 +390,9 @@ def local_summary(tables, council: str, local_root: Path = DEFAULT_LOCAL_ROOT, p
     minimum, ratio, rank and quartile among councils), ``bcf_contributions``, ``fee_schedule``,
     ``fee_spread``, ``fee_simplified``, ``package_headlines``, ``package_distribution_by_reason``,
     ``package_distribution_by_age`` (all package tables disclosure-controlled), and always
-    ``panel`` (this council's panel rows) and ``notes``.
+    ``panel`` (this council's panel rows), ``plausibility_overrides`` (one ``note`` per
+    plausibility check waived by the parameter file for this council's figures; empty when none,
+    for the report to print) and ``notes`` (which repeat them).
     """
     params = params or LocalParams()
     local_root = Path(local_root)
@@ -405,8 +454,11 @@ def local_summary(tables, council: str, local_root: Path = DEFAULT_LOCAL_ROOT, p
         out["package_headlines"] = pd.DataFrame([headlines])
         out["package_distribution_by_reason"] = compute.package_distribution(packages, "primary_support_reason")
         out["package_distribution_by_age"] = compute.package_distribution(packages, "age_band")
-        notes.append("package figures: counts below 5 are shown as '<5', with complementary suppression (docs/local-data.md)")
+        notes.append(f"package figures: {DISCLOSURE_CAPTION} (docs/local-data.md)")
 
+    waived = plausibility.override_notes(out["panel"]["source"].dropna())
+    out["plausibility_overrides"] = pd.DataFrame({"note": waived}, dtype="string")
+    notes += waived
     for key, name in FILES.items():
         if not cpaths[key].is_file():
             notes.append(missing_reason_for(council, name))

@@ -235,6 +235,10 @@ def read_bcf_plan(path: Path | str) -> pd.DataFrame:
                     row=int(row), column="scheme_type")
     minimum = frame[frame["line_type"] == "minimum_requirement"]
     _duplicates(minimum, ["financial_year"], path, log, "minimum_requirement line for this financial_year")
+    # A partner's contribution from one source is one line: a repeated line (a copy-paste slip)
+    # would be added into the pooled total twice.  Spend lines may repeat a scheme type.
+    contributions = frame[frame["line_type"] == "contribution"]
+    _duplicates(contributions, ["financial_year", "source"], path, log, "contribution line for this financial_year and source")
     log.raise_if_any()
     return frame
 

@@ -340,6 +340,43 @@ def budget_bars(lines: pd.DataFrame, title: str, value_label, illustrative: bool
     return fig, alt
 
 
+def bridge_waterfall(steps: pd.DataFrame, title: str, value_label) -> tuple[Figure, str]:
+    """Waterfall from a starting total to an ending total: ``steps`` rows of step, amount_gbp and kind
+    (start | step | end).  Start and end bars stand on zero in the council's colour; each step floats
+    from the running total, increases in orange and decreases in teal, each labelled with its value."""
+    labels = list(steps["step"])
+    amounts = steps["amount_gbp"].to_numpy(dtype=float)
+    kinds = list(steps["kind"])
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(steps) + 1.4))
+    running, bottoms, colours = 0.0, [], []
+    for amount, kind in zip(amounts, kinds, strict=True):
+        if kind == "step":
+            bottoms.append(running if amount >= 0 else running + amount)
+            colours.append(MEDIAN if amount >= 0 else LIMIT_95)
+            running += amount
+        else:
+            bottoms.append(0.0)
+            colours.append(COUNCIL)
+            running = amount
+    widths = np.abs(amounts)
+    y = np.arange(len(steps))[::-1]
+    ax.barh(y, widths, left=bottoms, color=colours, height=0.6)
+    span = float(np.nanmax(np.array(bottoms) + widths)) if len(steps) else 1.0
+    for yi, left, width, amount, kind in zip(y, bottoms, widths, amounts, kinds, strict=True):
+        text = value_label(amount) if kind != "step" else ("+" if amount >= 0 else "-") + value_label(abs(amount))
+        ax.text(left + width + span * 0.01, yi, text, va="center", fontsize=7.5)
+    rows = _row_labels(ax, labels[::-1])
+    ax.set_xlim(0, span * 1.2)
+    ax.set_xlabel("£ million")
+    ax.xaxis.set_major_formatter(lambda value, _: f"{value / 1e6:,.0f}")
+    _title(ax, title)
+    _finish(fig, False, rows)
+    alt = "Waterfall chart: " + "; ".join(
+        f"{label} {value_label(a) if kind != 'step' else ('+' if a >= 0 else '-') + value_label(abs(a))}"
+        for label, a, kind in zip(labels, amounts, kinds, strict=True)) + "."
+    return fig, alt
+
+
 def simple_bars(values: pd.Series, title: str, value_label, value_text: str, illustrative: bool = False,
                 notes: pd.Series | None = None) -> tuple[Figure, str]:
     """Horizontal bars in the council's colour for one council's own items (e.g. fee bands),

@@ -27,7 +27,7 @@ import pandas as pd
 
 from benchmark.errors import UserError
 from benchmark.report import charts
-from benchmark.report.formatting import display_frame, fmt, millions, money, short_fmt
+from benchmark.report.formatting import display_frame, fmt, millions, money, pounds, short_fmt
 from benchmark.report.formatting import is_missing as _missing
 from benchmark.report.parameters import PARAMETERS, budget_params, check_parameters
 
@@ -653,6 +653,8 @@ class ReportContent:
         return Section("fees", title, paragraphs, tables, figures)
 
     def _section_packages(self) -> Section:
+        from benchmark.local.disclosure import CAPTION as DISCLOSURE_CAPTION
+
         head = self.local.get("package_headlines")
         if head is None or head.empty:
             return Section("packages", f"No package extract for {self.name}: package costs and reviews cannot be shown",
@@ -665,10 +667,11 @@ class ReportContent:
                  + (f", carrying {money(h.get('overdue_review_annual_gbp'))} a year" if not _missing(h.get("overdue_review_annual_gbp")) else "")
                  + (" (ILLUSTRATIVE)" if illustrative else ""))
         paragraphs = [f"High-cost packages: weekly cost at or above {money(self.params['high_cost_threshold_gbp'])}. "
-                      "Counts below 5 are shown as '<5' (disclosure control); the package extract is personal data and never leaves the council."]
-        tables = [t for t in (self._local_table("package_headlines", "council's own package extract"),
-                              self._local_table("package_distribution_by_reason", "council's own package extract"),
-                              self._local_table("package_distribution_by_age", "council's own package extract")) if t]
+                      f"{DISCLOSURE_CAPTION}. The package extract is personal data and never leaves the council."]
+        extract = f"council's own package extract ({DISCLOSURE_CAPTION})"
+        tables = [t for t in (self._local_table("package_headlines", extract),
+                              self._local_table("package_distribution_by_reason", extract),
+                              self._local_table("package_distribution_by_age", extract)) if t]
         figures = [f for f in (self.ranked_chart("unit_cost_nursing_65plus_gbp_per_week",
                                                  self.metric_title("unit_cost_nursing_65plus_gbp_per_week")),) if f]
         unit_rows = self._metric_rows(self.UNIT_COST_IDS)
@@ -678,90 +681,143 @@ class ReportContent:
     # -- budget ----------------------------------------------------------------------------------------------
     def budget_title(self) -> str:
         if self.budget is None:
-            return f"No needs-based budget for {self.name}: {self.budget_error}"
-        totals = self.budget.totals.set_index("scenario")["total_gbp"]
+            return f"No needs-based budget for {self.name}"
+        b = self.budget
+        totals = b.totals.set_index("scenario")["total_gbp"]
         current = totals.iloc[0]
-        return (f"A needs-based budget for {self.name} in {self.budget.budget_year} ranges from {money(totals.min())} to {money(totals.max())} "
-                f"across {len(totals)} scenarios, against {money(current)} on the current pattern")
+        title = (f"On its current pattern, {self.name} would spend {money(current)} net on adult social care in {b.budget_year}, "
+                 f"against {money(b.actual.get('net_current_expenditure_gbp'))} in {b.base_year}")
+        if len(totals) > 1:
+            title += f"; the scenarios range from {money(totals.min())} to {money(totals.max())}"
+        return title
 
     def budget_tables(self) -> dict[str, pd.DataFrame]:
+        """Every number of the budget, unrounded, for budget.csv and tables.xlsx."""
         if self.budget is None:
             return {}
         b = self.budget
         totals = b.totals.copy()
         totals.insert(0, "council", self.code)
-        if "budget_year" not in totals.columns:
-            totals["budget_year"] = b.budget_year
+        totals.insert(1, "budget_year", b.budget_year)
+        totals.insert(2, "base_year", b.base_year)
+        totals["scenario_title"] = totals["scenario"].map(b.scenario_titles)
         totals["expected_care_gross_gbp"] = b.expected.get("expected_gbp", np.nan)
         totals["expected_interval_low_gbp"] = b.expected.get("pi_low_gbp", np.nan)
         totals["expected_interval_high_gbp"] = b.expected.get("pi_high_gbp", np.nan)
-        totals["actual_gross_gbp_base_year"] = b.actual.get("gross_current_expenditure_gbp", np.nan)
-        totals["source"] = f"ASC-FR {b.base_year} ({cite(b.actual.get('source'))}); ONS mid-year population; expected-spend model"
+        totals["actual_net_gbp_base_year"] = b.actual.get("net_current_expenditure_gbp", np.nan)
+        totals["source"] = f"MHCLG revenue outturn (RO3) {b.base_year} ({b.actual.get('source')}); ONS mid-year population; expected-spend model"
         lines = b.lines.copy()
         lines.insert(0, "council", self.code)
-        if "budget_year" not in lines.columns:
-            lines.insert(1, "budget_year", b.budget_year)
-        return {"budget_lines": lines, "budget_totals": totals}
+        # budget.csv carries the reconciliation beside each line: RO3's net and the current pattern for the base year
+        by_line = b.reconciliation.set_index("service_line")
+        lines["current_pattern_base_year_gbp"] = lines["service_line"].map(by_line["current_pattern_base_year_gbp"])
+        lines["reconciliation_difference_gbp"] = lines["service_line"].map(by_line["difference_gbp"])
+        reconciliation = b.reconciliation.copy()
+        reconciliation.insert(0, "council", self.code)
+        roll = b.roll_forward.copy()
+        roll.insert(0, "council", self.code)
+        bridge = b.bridge.copy()
+        bridge.insert(0, "council", self.code)
+        return {"budget_lines": lines, "budget_totals": totals, "budget_reconciliation": reconciliation,
+                "budget_roll_forward": roll, "budget_bridge": bridge}
 
     def _section_budget(self) -> Section:
         if self.budget is None:
             return Section("budget", self.budget_title(), [
-                f"The base budget builds up from ASC-FR spend and activity of its base year, which this council does not have "
-                f"({self.budget_error or 'no base-year data'}); the rest of the report is unaffected."])
+                f"{self.budget_error or 'There is no base year for this council.'} The rest of the report is unaffected."])
         b = self.budget
         totals = b.totals.set_index("scenario")
         lines = b.lines
-        scenario_names = list(totals.index)
-        # dropna=False: a line missing in every scenario (e.g. suppressed BCF income) stays, shown as n/a
-        wide = lines.pivot_table(index="label", columns="scenario", values="amount_gbp", sort=False, dropna=False)[scenario_names]
-        # Every amount in £ million to two decimals, so the lines read down a column at one scale.
-        side = wide.map(millions).reset_index().rename(columns={"label": "line"})
+        names = list(totals.index)
+        titles = [b.scenario_titles.get(n, n) for n in names]
+        reference = titles[0]
         illustrative = bool(totals["illustrative"].any())
-        total_row = {"line": "Total (net)", **{s: millions(totals.loc[s, "total_gbp"]) for s in scenario_names}}
-        gross_row = {"line": "Care spend covered by the needs model (gross, excl. assessment)", **{s: millions(totals.loc[s, "care_gross_gbp"]) for s in scenario_names}}
-        side = pd.concat([side, pd.DataFrame([gross_row, total_row])], ignore_index=True)
-        # a line's own mark; the two rows summing every line take the budget's
-        line_illustrative = lines.groupby("label", sort=False)["illustrative"].any()
-        side["ILLUSTRATIVE"] = np.where(side["line"].map(line_illustrative).fillna(illustrative).astype(bool), "ILLUSTRATIVE", "")
-        e, a = b.expected, b.actual
+        a = b.assumptions
+        income_rule = "with its line's gross" if a["income_inflation_pct"] is None else f"by {a['income_inflation_pct']:g}% a year and volume"
         paragraphs = [
-            f"Each line is volume x unit cost in {b.budget_year}, built from the {b.base_year} base year and rolled forward by population growth "
-            f"and {self.params['fee_inflation_pct']:g}% a year fee inflation ({self.params['pay_inflation_pct']:g}% pay inflation for staff); "
-            "income is deducted at the stated share. Scenarios: "
-            + "; ".join(f"{s.name}: {s.description}" for s in budget_params(self.params).scenarios) + ".",
-            f"Actual spend: {money(a.get('gross_current_expenditure_gbp'))} gross and {money(a.get('net_current_expenditure_gbp'))} net in "
-            f"{a.get('year')} prices ({a.get('basis')}).",
+            f"The budget starts from what {self.name} spent in {b.base_year} on each adult social care line of its revenue outturn "
+            f"return to government (gross spend on staff and on everything else, less sales, fees and charges and other income; "
+            f"Better Care Fund money the council receives is part of other income and is not deducted again). "
+            f"It rolls each line forward to {b.budget_year} ({a['years_rolled_forward']} year(s)): the people served grow with the "
+            f"population of the line's age group; pay rises {a['pay_inflation_pct']:g}% a year and other costs {a['fee_inflation_pct']:g}% "
+            f"a year; income moves {income_rule}. Each assumption can be changed in the council's parameter file.",
+            "Scenarios: " + "; ".join(f"{t}: {s.description}" for t, s in zip(titles, self._budget_scenarios(names), strict=True)) + ".",
         ]
+        rec = b.reconciliation
+        total_row = rec.iloc[-1]
+        paragraphs.append(
+            f"Reconciliation: computed for {b.base_year} itself, the current pattern gives {pounds(total_row['current_pattern_base_year_gbp'])} "
+            f"against the {pounds(total_row['ro3_net_gbp'])} net the council reported; the largest difference on any line is "
+            f"{pounds(rec['difference_gbp'].abs().max())}.")
+        e = b.expected
         if not _missing(e.get("expected_gbp")):
-            # The basis names the budget JSON's field; on the page the same figure is a row of the table.
-            basis = str(e.get("basis")).replace("the scenarios' care_gross_gbp", "the table's row 'Care spend covered by the needs model'")
-            paragraphs.append(f"Expected spend from the needs model: {money(e['expected_gbp'])} (95% prediction interval {money(e['pi_low_gbp'])} "
-                              f"to {money(e['pi_high_gbp'])}); needs index (actual / expected) {e.get('needs_index_65plus', np.nan):.2f} for 65+ and "
-                              f"{e.get('needs_index_18to64', np.nan):.2f} for 18-64 ({e.get('year')}): {basis}.")
+            paragraphs.append(f"Expected spend from the needs model: {money(e['expected_gbp'])} gross on care for 18-64 and 65+ in {b.budget_year} "
+                              f"(95% prediction interval {money(e['pi_low_gbp'])} to {money(e['pi_high_gbp'])}), against "
+                              f"{money(totals.iloc[0]['care_gross_gbp'])} on the current pattern. Needs index (actual / expected spend, "
+                              f"{e.get('year')}): {e.get('needs_index_65plus', np.nan):.2f} for 65+ and {e.get('needs_index_18to64', np.nan):.2f} for 18-64. "
+                              "The model's year is older than the base year, so the council's position against its need is carried forward, "
+                              "not the model's pounds.")
         else:
             paragraphs.append("Expected spend from the needs model: n/a (the council is not in the model).")
-        effects = lines[lines["scenario"] != scenario_names[0]].groupby("scenario", sort=False)[["difference_gbp", "volume_effect_gbp", "price_effect_gbp"]].sum(min_count=1)
-        for scenario, row in effects.iterrows():
-            paragraphs.append(f"{scenario} against {scenario_names[0]}: {money(row['difference_gbp'])} = volume effect {money(row['volume_effect_gbp'])} "
-                              f"+ price effect {money(row['price_effect_gbp'])} (volume effect = change in volume x current unit cost; "
-                              "price effect = change in unit cost x scenario volume).")
-        # On the page, the lines where a scenario differs from the first; budget.csv and tables.xlsx hold every line.
-        differs = (lines["scenario"] != scenario_names[0]) & (lines["difference_gbp"].abs() >= 0.5)
-        gap_table = lines[differs][["scenario", "label", "amount_gbp", "difference_gbp", "volume_effect_gbp",
-                                    "price_effect_gbp", "volume_basis", "unit_cost_basis", "source", "illustrative"]].copy()
-        for column in ("amount_gbp", "difference_gbp", "volume_effect_gbp", "price_effect_gbp"):
-            gap_table[column] = gap_table[column].map(millions)
-        gap_table["illustrative"] = np.where(gap_table["illustrative"].astype(bool), "ILLUSTRATIVE", "")
-        caption = self._caption(f"ASC-FR {b.base_year} spend, activity and additional data (NHS Digital); ONS mid-year population; local files where stated",
+        for name, title in zip(names[1:], titles[1:], strict=True):
+            row = totals.loc[name]
+            volume_words = "staff numbers" if self._budget_scenarios([name])[0].staffing_ratio else "the number of people served"
+            paragraphs.append(f"{title} against the {reference.lower()}: {money(row['difference_gbp'])}, of which "
+                              f"{money(row['volume_effect_gbp'])} comes from {volume_words} and {money(row['price_effect_gbp'])} "
+                              "from the cost per person" + (" (ILLUSTRATIVE: rests on generated example files)." if row["illustrative"] else "."))
+
+        # dropna=False: a line missing in every scenario stays, shown as n/a
+        wide = lines.pivot_table(index="label", columns="scenario", values="amount_gbp", sort=False, dropna=False)[names]
+        side = wide.map(millions).reset_index().rename(columns={"label": "line"})
+        side = pd.concat([side, pd.DataFrame([{"line": "Total (net)", **{n: millions(totals.loc[n, "total_gbp"]) for n in names}}])],
+                         ignore_index=True)
+        side.columns = ["line", *titles]
+        line_illustrative = lines.groupby("label", sort=False)["illustrative"].any()
+        side["ILLUSTRATIVE"] = np.where(side["line"].map(line_illustrative).fillna(illustrative).astype(bool), "ILLUSTRATIVE", "")
+        source = f"MHCLG revenue outturn (RO3) {b.base_year}; ONS mid-year population estimates"
+        caption = self._caption(source + ("; the council's own files where stated" if illustrative or len(names) > 3 else ""),
                                 f"base {b.base_year}, budget {b.budget_year}", illustrative)
-        gap_caption = (f"The lines where a scenario differs from {scenario_names[0]} by £1 or more ({len(gap_table)} of "
-                       f"{int((lines['scenario'] != scenario_names[0]).sum())}; every line is in budget.csv). {caption}")
-        tables = [Table("budget_scenarios", side, caption), Table("budget_gap", gap_table, gap_caption)]
-        # The lines only: the total (in the title and the table) is several times the largest line and
-        # would shrink every line's bars to a sliver.
-        fig, alt = charts.budget_bars(wide, self.budget_title(), lambda v: millions(v, 1), illustrative)
-        figures = [charts.figure_html(fig, alt, caption)]
+        rec_table = rec[["line", "ro3_gross_gbp", "ro3_income_gbp", "ro3_net_gbp", "current_pattern_base_year_gbp", "difference_gbp"]].copy()
+        for column in rec_table.columns[1:]:
+            rec_table[column] = rec_table[column].map(pounds)
+        rec_table.columns = ["line", f"gross {b.base_year}", f"income {b.base_year}", f"net {b.base_year} (reported)",
+                             f"current pattern for {b.base_year}", "difference"]
+        roll = b.roll_forward.groupby("year", sort=False)[["employees_gbp", "running_expenses_gbp", "gross_gbp", "income_gbp", "net_gbp"]].sum(min_count=1)
+        roll_table = roll.map(millions).reset_index()
+        roll_table.columns = ["year", "staff", "other costs", "gross", "income", "net"]
+        gap = lines[lines["scenario"] != names[0]].groupby("scenario", sort=False)[["amount_gbp", "difference_gbp", "volume_effect_gbp",
+                                                                                    "price_effect_gbp"]].sum(min_count=1)
+        gap_table = gap.map(millions).reset_index()
+        gap_table["scenario"] = gap_table["scenario"].map(b.scenario_titles)
+        gap_table.columns = ["scenario", "net total", f"difference from the {reference.lower()}",
+                             "of which: people served (staff numbers for staffing)", "of which: cost per person"]
+        tables = [
+            Table("budget_reconciliation", rec_table, self._caption(f"MHCLG revenue outturn (RO3) {b.base_year}", b.base_year, False, group=False)
+                  + f" The current pattern computed for {b.base_year} against what the council reported, line by line."),
+            Table("budget_scenarios", side, caption + " Net spend by line in each scenario; budget.csv and tables.xlsx hold every figure unrounded."),
+            Table("budget_roll_forward", roll_table, self._caption(source, f"{b.base_year} to {b.budget_year}", False, group=False)
+                  + " The current pattern in each year from the base year to the budget year."),
+        ]
+        if len(gap_table):
+            tables.append(Table("budget_gap", gap_table, caption + " Each scenario's difference from the current pattern, split into the "
+                                "number of people served (change in people x current cost per person) and the cost per person "
+                                "(change in cost per person x the scenario's people)."))
+        figures = []
+        if b.budget_year != b.base_year:
+            fig, alt = charts.bridge_waterfall(b.bridge, f"From {money(b.bridge['amount_gbp'].iloc[0])} in {b.base_year} to "
+                                               f"{money(b.bridge['amount_gbp'].iloc[-1])} in {b.budget_year} on the current pattern",
+                                               lambda v: millions(v, 1))
+            figures.append(charts.figure_html(fig, alt, self._caption(source, f"{b.base_year} to {b.budget_year}", False, group=False)))
+        # The lines only: the total is several times the largest line and would shrink every bar to a sliver.
+        chart_lines = wide.copy()
+        chart_lines.columns = titles
+        fig, alt = charts.budget_bars(chart_lines, f"Net spend by line in {b.budget_year}, by scenario", lambda v: millions(v, 1), illustrative)
+        figures.append(charts.figure_html(fig, alt, caption))
         return Section("budget", self.budget_title(), paragraphs, tables, figures, notes=list(b.notes))
+
+    def _budget_scenarios(self, names: list[str]) -> list:
+        by_name = {s.name: s for s in budget_params(self.params).scenarios}
+        return [by_name[n] for n in names]
 
     # -- sources and glossary ------------------------------------------------------------------------------------
     def sources_table(self) -> pd.DataFrame:
@@ -800,7 +856,11 @@ class ReportContent:
         ]
         if (table["illustrative"] == "ILLUSTRATIVE").any():
             notes.append("Rows marked ILLUSTRATIVE come from generated example files shipped with the toolkit (see data/local/README.md).")
-        return Section("sources", title, [], [Table("sources", table, "Data sources, years, caveats and licences (from benchmark/data/sources.py and the metric rows).")], notes=notes)
+        from benchmark.report.formatting import data_differences_note
+
+        changed_data = data_differences_note(self.tables.provenance)
+        paragraphs = [changed_data] if changed_data else []  # a --data copy that is not the shipped data: said first, not in a footnote
+        return Section("sources", title, paragraphs, [Table("sources", table, "Data sources, years, caveats and licences (from benchmark/data/sources.py and the metric rows).")], notes=notes)
 
     def _section_glossary(self) -> Section:
         table = glossary()

@@ -23,6 +23,14 @@ def money(value, digits: int = 0) -> str:
     return f"{'-' if value < 0 else ''}£{abs(value):,.{digits}f}"
 
 
+def pounds(value) -> str:
+    """Whole pounds, in full (a reconciliation to the pound)."""
+    if is_missing(value):
+        return "n/a"
+    value = float(value)
+    return f"{'-' if value < 0 else ''}£{abs(value):,.0f}"
+
+
 def millions(value, digits: int = 2) -> str:
     """Pounds in millions, every figure to the same decimals (a budget's lines side by side)."""
     if is_missing(value):
@@ -114,23 +122,55 @@ def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
     An ILLUSTRATIVE column (any case) shows the word on the rows that rest on example data; with
     no such row it is left off, as it would only narrow the other columns (the table's caption says
     ILLUSTRATIVE whenever a row is; tables.xlsx keeps every column as it is).
+
+    A ``disclosure_note`` column (disclosure control, :mod:`benchmark.local.disclosure`) is not
+    shown as such: each figure it names as hidden is shown as its label ("<5", "suppressed
+    (protects a small count)") instead of "n/a".
     """
+    from benchmark.local.disclosure import NOTE_COLUMN, labels_from_note
+
+    hidden = [labels_from_note(text) for text in frame[NOTE_COLUMN]] if NOTE_COLUMN in frame.columns else [{}] * len(frame)
+
+    def missing(position: int, column) -> str:
+        return hidden[position].get(str(column), "n/a")
+
     shown = pd.DataFrame(index=frame.index)
     for column in frame.columns:
         values = frame[column]
+        if column == NOTE_COLUMN:
+            continue
         if str(column).lower() == "illustrative":
             marks = [_marked(v) for v in values]
             if any(marks):
                 shown[column] = ["ILLUSTRATIVE" if m else "" for m in marks]
         elif values.dtype.kind in "fiu":
             write = column_formatter(column, values)
-            shown[column_words(column)] = [("n/a" if is_missing(v) else write(float(v))) for v in values.astype("float64")]
+            shown[column_words(column)] = [(missing(i, column) if is_missing(v) else write(float(v)))
+                                           for i, v in enumerate(values.astype("float64"))]
         elif {"gbp", "count"} & set(str(column).split("_")):  # figures mixed with marks such as "<5" (disclosure control)
             numbers = pd.to_numeric(values, errors="coerce")
             write = column_formatter(column, numbers)
-            shown[column_words(column)] = [value if is_missing(number) else write(float(number)) for value, number in zip(values, numbers, strict=True)]
+            shown[column_words(column)] = [(missing(i, column) if is_missing(value) else value) if is_missing(number) else write(float(number))
+                                           for i, (value, number) in enumerate(zip(values, numbers, strict=True))]
         else:
             shown[column_words(column)] = values
     if len(shown) == 1 and len(shown.columns) > 5:
         shown = pd.DataFrame({"measure": shown.columns, "value": shown.iloc[0].to_numpy()})
     return shown
+
+
+def list_data_differences(differences: dict) -> str:
+    """``path (changed); path (added)``: the files of a data folder that differ from the shipped copies."""
+    return "; ".join(f"{path} ({status})" for path, status in sorted(differences.items()))
+
+
+def data_differences_note(provenance: dict) -> str | None:
+    """A sentence for the report's sources section when the data folder's files differ from the
+    copies shipped with the toolkit (``provenance`` of ``benchmark.data.store.load_tables``); None
+    when they do not."""
+    differences = (provenance or {}).get("differs_from_shipped") or {}
+    if not differences:
+        return None
+    return (f"The data folder used ({provenance.get('data_dir')}) differs from the published files shipped with the toolkit in "
+            f"{len(differences)} file(s): {list_data_differences(differences)}. Figures resting on these files may differ from "
+            "those of the shipped data.")

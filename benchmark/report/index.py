@@ -59,7 +59,23 @@ def headline_cells(headlines: dict) -> dict[str, str]:
     }
 
 
+def data_notes(results) -> list[str]:
+    """One sentence per data folder whose files differ from the shipped copies, naming the files and how many reports used it."""
+    from benchmark.report.formatting import list_data_differences
+
+    by_folder: dict[tuple, int] = {}
+    for r in results:
+        differences = getattr(r, "data_differs_from_shipped", None) or {}
+        if differences:
+            folder = (r.parameters or {}).get("data_dir") or "the shipped data folder"
+            key = (folder, tuple(sorted(differences.items())))
+            by_folder[key] = by_folder.get(key, 0) + 1
+    return [f"Data differs from the published files shipped with the toolkit for {count} report(s) (data folder {folder}): "
+            f"{list_data_differences(dict(differences))}." for (folder, differences), count in by_folder.items()]
+
+
 def index_html(results, title: str, started: str) -> str:
+    """Every council in the folder: status, headlines, files, when its report was written and how long it took."""
     ok = sum(r.status == "succeeded" for r in results)
     rows = []
     shown = [headline_cells(r.headlines) for r in results]
@@ -76,14 +92,20 @@ def index_html(results, title: str, started: str) -> str:
             log_link = f' (<a href="{html.escape(r.error_log)}">log</a>)' if r.error_log else ""
             files = ""
             status = f"<strong>failed</strong>: {html.escape(r.error or '')}{log_link}"
+        if getattr(r, "data_differs_from_shipped", None):
+            status += " (data differs from the shipped files)"
         cells = "".join(f"<td>{html.escape(str(values.get(label, '')))}</td>" for label in labels)
-        rows.append(f"<tr><td>{link}</td><td>{html.escape(r.code)}</td><td>{status}</td>{cells}<td>{files}</td><td>{r.duration_s:.1f}</td></tr>")
+        rows.append(f"<tr><td>{link}</td><td>{html.escape(r.code)}</td><td>{status}</td>{cells}<td>{files}</td>"
+                    f"<td>{html.escape(r.finished or r.started or '')}</td><td>{r.duration_s:.1f}</td></tr>")
     head = "".join(f"<th scope=\"col\">{html.escape(str(label))}</th>" for label in labels)
-    body = (f"<h1>{html.escape(title)}</h1>\n<p>Run started {html.escape(started)}: {ok} of {len(results)} report(s) succeeded. "
+    notes = "".join(f"<p><strong>{html.escape(note)}</strong></p>\n" for note in data_notes(results))
+    body = (f"<h1>{html.escape(title)}</h1>\n<p>{ok} of {len(results)} report(s) succeeded (every council in this folder; "
+            f"the latest run started {html.escape(started)}). "
             "Each report compares the council with its comparator group; figures state their source, year and definition in the report. "
-            "<a href=\"run_manifest.json\">Run manifest</a> (versions, input checksums, parameters, timings).</p>\n"
+            "<a href=\"run_manifest.json\">Run manifest</a> (versions, input checksums, parameters, timings).</p>\n" + notes +
             f"<table>\n<caption>Council reports</caption>\n<thead><tr><th scope=\"col\">council</th><th scope=\"col\">ONS code</th>"
-            f"<th scope=\"col\">status</th>{head}<th scope=\"col\">files</th><th scope=\"col\">seconds</th></tr></thead>\n<tbody>\n"
+            f"<th scope=\"col\">status</th>{head}<th scope=\"col\">files</th><th scope=\"col\">written (UTC)</th>"
+            f"<th scope=\"col\">seconds</th></tr></thead>\n<tbody>\n"
             + "\n".join(rows) + "\n</tbody>\n</table>")
     return page(body, title, footer=f"asc-resources-benchmark {__version__}")
 

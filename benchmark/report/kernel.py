@@ -67,6 +67,7 @@ class _Worker:
     cwd: str | None = None
     stderr_path: Path | None = None
     manager: object | None = None  # jupyter_client AsyncKernelManager
+    starting: object | None = None  # the manager of a kernel being started (for abandon())
     client: object | None = None  # its AsyncKernelClient, channels open, ready
     notebooks_run: int = 0
     needs_reset: bool = False
@@ -110,9 +111,11 @@ def _launch(meanwhile: Callable[[], None] | None = None) -> None:
 
     manager = AsyncKernelManager(kernel_name=_worker.kernel_name)
     stderr = open(_worker.stderr_path, "ab") if _worker.stderr_path else None  # noqa: SIM115 - the kernel keeps it
+    _worker.starting = manager
     try:
         run_sync(manager.start_kernel)(cwd=_worker.cwd, stderr=stderr)
     finally:
+        _worker.starting = None
         if stderr is not None:
             stderr.close()  # the kernel holds its own copy of the descriptor
     _worker.manager, _worker.notebooks_run, _worker.needs_reset = manager, 0, False
@@ -160,6 +163,18 @@ def _shutdown() -> None:
 
 
 atexit.register(_shutdown)
+
+
+def abandon() -> None:
+    """For a worker told to stop at once (the runner's SIGTERM after an interrupt or a failed check):
+    remove the connection files of this process's kernels.  The caller kills the kernel processes
+    itself: an orderly shutdown needs the event loop that the signal interrupted."""
+    for manager in (_worker.manager, _worker.starting):
+        if manager is not None:
+            try:
+                manager.cleanup_connection_file()
+            except Exception as error:  # noqa: BLE001 - a file already gone is what we want
+                log.debug("kernel connection file: %s", error)
 
 
 def _ready_manager():

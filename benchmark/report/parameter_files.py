@@ -12,7 +12,7 @@ from pathlib import Path
 
 from benchmark.errors import UserError
 from benchmark.files import write_text_atomic
-from benchmark.report.parameters import check_parameters
+from benchmark.report.parameters import DEFAULTS, budget_params, check_parameters, read_parameter_file
 
 #: Hand-written files (own data, explicit scenarios) that only --force replaces.
 HAND_WRITTEN = ("E06000045", "E06000016")
@@ -69,3 +69,18 @@ def _edited(path: Path, generated: str) -> bool:
         return path.read_text(encoding="utf-8") != generated
     except (OSError, UnicodeDecodeError):
         return True
+
+
+def kept_file_changes(path: Path) -> str:
+    """What a kept (hand-written or edited) file sets against today's defaults, or why it would now be
+    refused: one line, so that after an upgrade its owner sees which assumptions are their own."""
+    try:
+        values = read_parameter_file(path)
+        budget_params(values)
+    except UserError as error:
+        return f"{path.name}: would be refused now ({error}); edit it or replace it with --force"
+    own = [f"{key} {values[key]!r} (default {DEFAULTS[key]!r})" for key in DEFAULTS
+           if key != "council" and values[key] != DEFAULTS[key] and key != "budget_scenarios"]
+    if values["budget_scenarios"]:
+        own.append(f"{len(values['budget_scenarios'])} budget scenario(s) of its own")
+    return f"{path.name}: kept; sets " + ("; ".join(own) if own else "nothing beyond the defaults")

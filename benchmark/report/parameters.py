@@ -34,14 +34,16 @@ PARAMETERS: tuple[Parameter, ...] = (
               ("nn", "statistical", "region", "type", "england", "custom")),
     Parameter("comparator_k", int, 15, "number of statistical neighbours (comparator_method: statistical)"),
     Parameter("custom_comparators", list, [], "ONS codes or names of the comparator councils (comparator_method: custom)"),
-    Parameter("budget_year", (str, type(None)), None, "financial year of the base budget, YYYY-YY; null = two years after the newest revenue outturn in the data"),
-    Parameter("fee_inflation_pct", (int, float), 3.0, "care fee inflation, % a year, from the base year to the budget year"),
-    Parameter("pay_inflation_pct", (int, float), 2.0, "pay inflation, % a year (staffing line)"),
-    Parameter("demographic_growth_pct", (int, float, type(None)), None, "population growth, % a year, for years after the latest ONS estimate in the data; null = the council's own trend over the five years to that estimate"),
-    Parameter("cost_per_fte_gbp", (int, float), 45_000.0, "cost of one FTE incl. on-costs (staffing line when a scenario uses a staff ratio)"),
-    Parameter("budget_scenarios", list, [], "scenarios of the base budget: list of mappings with name, description, volume (own|comparator|needs_model), unit_cost (own|comparator_median|fee_schedule), staffing_ratio (null|own|comparator_average), income_share (own|comparator_median); empty = current_pattern, comparator_median, needs_model"),
+    Parameter("budget_year", (str, type(None)), None, "financial year of the base budget, YYYY-YY, from the base year (the newest revenue outturn in the data) to five years after it; null = two years after the newest outturn"),
+    Parameter("fee_inflation_pct", (int, float), 3.0, "price inflation, % a year, on every line's running expenses (care fees and everything other than staff), from the base year to the budget year"),
+    Parameter("pay_inflation_pct", (int, float), 3.0, "pay inflation, % a year, on every line's employee costs"),
+    Parameter("income_inflation_pct", (int, float, type(None)), None, "growth of client contributions and other income, % a year on top of volume; null = income moves with its line's gross spend"),
+    Parameter("demographic_growth_pct", (int, float, type(None)), None, "population growth, % a year, for years after the latest ONS estimate in the data; null = the council's own average growth over up to five years to that estimate, on the same census basis"),
+    Parameter("cost_per_fte_gbp", (int, float), 45_000.0, "cost of one FTE incl. on-costs, in base-year pay (the staffing scenario: change in FTE x this)"),
+    Parameter("budget_scenarios", list, [], "scenarios of the base budget: list of mappings with name, label, description, volume (own|needs_model), unit_cost (own|comparator_median|fee_schedule), staffing_ratio (null|own|comparator_average), income_share (own|comparator_median); the first is the reference; empty = current pattern, comparator median, needs model, care homes at the fee schedule and staffing at the comparators' ratio (the last two where the council has the files)"),
     Parameter("high_cost_threshold_gbp", (int, float), 1000.0, "weekly cost above which a package counts as high-cost (package extract)"),
     Parameter("review_months", int, 12, "a package is overdue for review after this many months without one"),
+    Parameter("plausibility_overrides", list, [], "plausibility checks of the council's own files to waive, by rule name: staff_per_1000_65plus (0.1 to 20 staff FTE per 1,000 aged 65+), care_home_weekly_fee (£100 to £5,000 a week), bcf_pooled_to_minimum (0.5 to 50 times the NHS minimum); only for a figure checked and known to be right: the report then says the check was waived"),
     Parameter("rag_amber_z", (int, float), 1.0, "robust z-score (in MADs from the comparator median) from which a difference is flagged amber"),
     Parameter("rag_red_z", (int, float), 2.0, "robust z-score from which a difference is flagged red (and beyond the 99.8% funnel limit, where there is one)"),
     Parameter("local_dir", (str, type(None)), None, "folder of councils' own files (one sub-folder per ONS code); null = the data folder's 'local'"),
@@ -89,7 +91,7 @@ def read_parameter_file(path: Path) -> dict:
     return check_parameters(document, str(path))
 
 
-BUDGET_KEYS = ("budget_year", "fee_inflation_pct", "pay_inflation_pct", "demographic_growth_pct", "cost_per_fte_gbp")
+BUDGET_KEYS = ("budget_year", "fee_inflation_pct", "pay_inflation_pct", "income_inflation_pct", "demographic_growth_pct", "cost_per_fte_gbp")
 
 
 def budget_params(values: dict):

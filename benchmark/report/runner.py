@@ -1,23 +1,38 @@
 """Run the report notebook for one council, several, or all of England.
 
-Everything a user can get wrong is checked **before any kernel starts**: every council resolves,
-every parameter file is strict (unknown keys, wrong types, disallowed values, budget scenarios,
-comparator lists, years), the local and data folders named exist, the notebook exists and the output
-folder is writable.  Then the worker processes start (``ProcessPoolExecutor``, spawn context:
-never threads), each launching its kernel (:mod:`benchmark.report.kernel`) while the main process
-computes the results every council shares (``benchmark.report.shared.prepare_shared``, read from
-the report cache when its inputs are unchanged).  Each council's notebook then runs through
-papermill, with an explicit kernel, working directory and per-cell timeout, in its worker's kernel:
-reset before each council and replaced after any failure, so a crash, a hang or a leak stays with
-one council (``--fresh-kernels``: a new kernel per council).
+Everything a user can get wrong is checked **before any council is given to a kernel**: in
+:func:`plan`, every council resolves, every parameter file is strict (unknown keys, wrong types,
+disallowed values, budget scenarios, comparator lists), every ``year`` and ``budget_year`` is one
+the data supports, and the local and data folders named exist; then :func:`run_reports` checks the
+notebook and that the output folder can be written (without creating it).  The worker processes
+(``ProcessPoolExecutor``, spawn context: never threads) then start, each launching its kernel
+(:mod:`benchmark.report.kernel`), while the main process reads and checks every local folder of the
+run (:func:`check_local_files`).  A failed check stops the workers and their kernels at once and
+leaves the output folder as it was (kernel logs are kept outside it, in a temporary folder removed
+at the end of the run); the error is one line.
+
+The output folder is then locked (:class:`OutputLock`: a second run into it waits, saying so) and
+the main process computes the results every council shares (``benchmark.report.shared.prepare_shared``,
+read from the report cache when its inputs are unchanged).  Each council's notebook then runs
+through papermill, with an explicit kernel, working directory and per-cell timeout, in its worker's
+kernel: reset before each council and replaced after any failure, so a crash, a hang or a leak stays
+with one council (``--fresh-kernels``: a new kernel per council).  A council already in the folder,
+written with the same inputs (:func:`inputs_digest`), is skipped unless ``force``.
 
 Per council, ``<out>/<ONS code>/`` holds ``report.ipynb`` (executed), ``report.html`` (no code,
 self-contained), ``metrics.csv``, ``budget.csv`` and ``tables.xlsx``.  The folder is built as
 ``<out>/.<code>.partial-<pid>/`` and renamed into place, so it appears complete or not at all; each
 file in it is written as ``name.tmp-<pid>`` and moved.  A council that fails leaves
 ``<out>/<code>.error.log`` (message and traceback) and the others go on.  ``<out>/index.html`` links
-every council's report with its status and headline figures; ``<out>/run_manifest.json`` records
-versions, kernel, input checksums, parameters, timings and failures.
+every council in the folder (this run's and earlier runs') with its status, headline figures and
+the time it was written; ``<out>/run_manifest.json`` records versions, kernel, input checksums,
+parameters, timings and failures, one entry per council in the folder.  Data that differs from the
+shipped files is named in the index (and in each report's sources section).
+
+**Interrupts**: Ctrl-C (SIGINT, to the whole process group or to this process alone) or SIGTERM
+stops the workers and their kernels within a few seconds, writes the manifest and index for what
+finished, removes every temporary file and folder and raises :class:`RunInterrupted` (the command
+prints one line and exits 130); running again finishes the rest.
 
 **Kernel**: ``asc-benchmark``, registered into this environment (``sys.prefix``) when missing or
 pointing at another interpreter.  Not ``python3``: that name is shared by every Python on the
@@ -30,14 +45,19 @@ from __future__ import annotations
 
 import concurrent.futures as futures
 import datetime as dt
+import json
 import logging
 import multiprocessing
 import os
+import re
 import shutil
+import signal
 import sys
+import tempfile
+import threading
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from benchmark.data.sources import sha256_of
@@ -79,6 +99,8 @@ class CouncilJob:
     cwd: str
     with_tables: bool
     warm_kernel: bool = False  # run in the worker's kept kernel (benchmark.report.kernel), not a new one
+    inputs_sha256: str | None = None  # inputs_digest(): a later run with the same digest skips the council
+    data_differs_from_shipped: dict = field(default_factory=dict)  # data file -> changed | added | missing
 
 
 @dataclass
@@ -96,6 +118,8 @@ class CouncilResult:
     headlines: dict = field(default_factory=dict)  # content.headlines(): plain values
     files: dict = field(default_factory=dict)  # file name -> sha256
     timings_s: dict = field(default_factory=dict)  # execute (kernel start + cells), tables (overlapping), html
+    inputs_sha256: str | None = None  # see CouncilJob
+    data_differs_from_shipped: dict = field(default_factory=dict)  # see CouncilJob; the index lists them
 
 
 # ----------------------------------------------------------------------------------------------
@@ -180,11 +204,15 @@ def plan(councils: list[str], *, all_councils: bool = False, params_files: list[
     Raises a one-line :class:`UserError` at the first problem; nothing has been started.
     """
     from benchmark.data.store import load_tables
+    from benchmark.data.years import check_year
 
     given = sum(bool(x) for x in (councils, all_councils, params_files))
     if given != 1:
         raise UserError("report: give council(s), --all or --params FILE (exactly one of them)")
     registry = load_tables(data).registry
+    years = _YearsInData()
+    if year is not None:  # named as the option, before any parameter file that it overrides
+        check_year(year, years.metric(data), "--year")
     sets: list[tuple[dict, str, str | None]] = []
     if params_files:
         for name in params_files:
@@ -195,6 +223,7 @@ def plan(councils: list[str], *, all_councils: bool = False, params_files: list[
             if year is not None:
                 values["year"] = year
             checked = check_values(values, str(path), registry, data)
+            years.check(checked, str(path))
             sets.append((checked, str(path), sha256_of(path)))
     else:
         if all_councils:
@@ -211,12 +240,42 @@ def plan(councils: list[str], *, all_councils: bool = False, params_files: list[
                 values, source, digest = check_parameters({"council": code}, f"council {code}"), "defaults", None
             if year is not None:
                 values["year"] = year
-            sets.append((check_values(values, source, registry, data), source, digest))
+            checked = check_values(values, source, registry, data)
+            years.check(checked, source)
+            sets.append((checked, source, digest))
     codes = [values["council"] for values, _, _ in sets]
     duplicates = sorted({c for c in codes if codes.count(c) > 1})
     if duplicates:
         raise UserError(f"report: council(s) given more than once: {', '.join(duplicates)}")
     return sets
+
+
+class _YearsInData:
+    """The metric and budget years each data folder of a run supports, found once per folder."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[str, str], list[str]] = {}
+
+    def _years(self, kind: str, data_dir: str | None) -> list[str]:
+        from benchmark.data.store import load_tables, resolve_data_dir
+        from benchmark.data.years import budget_years, metric_years
+
+        key = (kind, str(resolve_data_dir(data_dir).resolve()))
+        if key not in self._found:
+            self._found[key] = (metric_years if kind == "metric" else budget_years)(load_tables(data_dir))
+        return self._found[key]
+
+    def metric(self, data_dir: str | None) -> list[str]:
+        return self._years("metric", data_dir)
+
+    def check(self, values: dict, source: str) -> None:
+        """``year`` and ``budget_year`` of a checked parameter set: one line naming the years available."""
+        from benchmark.data.years import check_year
+
+        if values["year"] is not None:
+            check_year(values["year"], self.metric(values["data_dir"]), f"{source}: parameter 'year'")
+        if values["budget_year"] is not None:
+            check_year(values["budget_year"], self._years("budget", values["data_dir"]), f"{source}: parameter 'budget_year'")
 
 
 def _explicit_keys(path: Path) -> set:
@@ -226,13 +285,15 @@ def _explicit_keys(path: Path) -> set:
 
 
 def check_writable(out_dir: Path) -> None:
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        probe = out_dir / f".write-test-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as error:
-        raise UserError(f"{out_dir}: output folder is not writable ({error.strerror or error})") from None
+    """The output folder can be made and written, checked without creating it or writing into it,
+    so that a run refused later by another check leaves no trace there."""
+    existing = Path(out_dir)
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UserError(f"{out_dir}: output folder is not writable ({existing} is a file, not a folder)")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UserError(f"{out_dir}: output folder is not writable (permission denied on {existing})")
 
 
 def ensure_kernel(name: str = KERNEL_NAME) -> dict:
@@ -293,7 +354,8 @@ def run_council(job: CouncilJob) -> CouncilResult:
     final = out_dir / job.code
     partial = out_dir / f".{job.code}.partial-{os.getpid()}"
     error_log = out_dir / f"{job.code}.error.log"
-    result = CouncilResult(job.code, job.name, "failed", started, "", 0.0, job.parameters, job.parameter_source)
+    result = CouncilResult(job.code, job.name, "failed", started, "", 0.0, job.parameters, job.parameter_source,
+                           inputs_sha256=job.inputs_sha256, data_differs_from_shipped=job.data_differs_from_shipped)
     stderr_path = out_dir / f".{job.code}.stderr-{os.getpid()}"
     saved_stderr = _capture_stderr(stderr_path)  # the worker's (and a new kernel's) warnings go with this council
     from benchmark.report import kernel as warm
@@ -413,35 +475,208 @@ def _read_headlines(folder: Path) -> dict:
 
 
 # ----------------------------------------------------------------------------------------------
+# the output folder: one run at a time, what earlier runs wrote, what an interrupted run left
+# ----------------------------------------------------------------------------------------------
+
+LOCK_NAME = ".report.lock"
+MANIFEST_NAME = "run_manifest.json"
+INDEX_NAME = "index.html"
+COUNCIL_FOLDER = re.compile(r"[EWSN]\d{8}")
+STOP_TIMEOUT_S = 3.0  # how long a worker told to stop may take before it is killed
+
+
+class OutputLock:
+    """Only one run writes into an output folder at a time: an exclusive ``flock`` on
+    ``<out>/.report.lock``, waited for with a message naming the run that holds it.
+
+    The operating system releases a ``flock`` when its process ends, however it ends, so a lock
+    file left by a dead process is simply taken over.  The holder removes the file when it is done;
+    a run that was waiting then finds its descriptor no longer names the file at that path and
+    locks the new one, so two runs never both believe they hold the folder.
+    """
+
+    def __init__(self, out_dir: Path, notify=None):
+        self.path = Path(out_dir) / LOCK_NAME
+        self.notify = notify or (lambda message: print(f"note: {message}", file=sys.stderr, flush=True))
+        self.fd: int | None = None
+
+    def __enter__(self) -> OutputLock:
+        import fcntl
+
+        announced = False
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    if not announced:
+                        holder = os.pread(fd, 500, 0).decode("utf-8", errors="replace").strip() or "another process"
+                        self.notify(f"another report run ({holder}) is writing to {self.path.parent}; waiting for it to finish")
+                        announced = True
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                if self._names_the_file(fd):
+                    break
+            except BaseException:
+                os.close(fd)
+                raise
+            os.close(fd)  # the holder removed the file as it finished: lock the current one
+        os.ftruncate(fd, 0)
+        os.write(fd, f"process {os.getpid()}, started {_now()}".encode())
+        self.fd = fd
+        return self
+
+    def _names_the_file(self, fd: int) -> bool:
+        try:
+            return os.stat(self.path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            return False
+
+    def __exit__(self, *exc) -> None:
+        if self.fd is not None:
+            self.path.unlink(missing_ok=True)  # while still locked, so no other run can have locked this file
+            os.close(self.fd)
+            self.fd = None
+
+
+def remove_leftovers(out_dir: Path) -> None:
+    """Remove what an interrupted or killed run leaves in ``out_dir`` (half-built council folders,
+    captured standard error, temporary files, staged shared results, older versions' kernel logs),
+    and put back a council folder that was moved aside to be replaced.  Only called while holding
+    the folder's lock, so nothing found belongs to a run still going."""
+    from benchmark.files import is_temporary
+
+    for path in out_dir.iterdir():
+        name = path.name
+        moved_aside = re.fullmatch(r"\.(.+)\.old-\d+", name)
+        if moved_aside and not (out_dir / moved_aside.group(1)).exists():
+            os.replace(path, out_dir / moved_aside.group(1))
+        elif (moved_aside or ".partial-" in name or ".stderr-" in name or is_temporary(name) or name.startswith(".shared-")
+              or (name.startswith(".kernel-") and name.endswith(".stderr"))):
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+
+
+def read_manifest_entries(out_dir: Path) -> dict[str, CouncilResult]:
+    """Council -> its entry in ``<out>/run_manifest.json`` as an earlier run left it (none if unreadable)."""
+    try:
+        document = json.loads((Path(out_dir) / MANIFEST_NAME).read_text(encoding="utf-8"))
+        entries = document["councils"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    known = {f.name for f in fields(CouncilResult)}
+    out = {}
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("code"), str):
+            values = {"name": entry["code"], "status": "failed", "started": "", "finished": "", "duration_s": 0.0,
+                      "parameters": {}, "parameter_source": "", **{k: v for k, v in entry.items() if k in known}}
+            out[entry["code"]] = CouncilResult(**values)
+    return out
+
+
+def _entry_from_folder(folder: Path, name: str) -> CouncilResult:
+    """A council folder without a manifest entry (written by a run that was killed, or an older
+    version): complete, since folders are renamed into place whole; its time is the folder's."""
+    written = dt.datetime.fromtimestamp(folder.stat().st_mtime, dt.timezone.utc).isoformat(timespec="seconds")
+    try:
+        headlines = json.loads((folder / "headlines.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        headlines = {}
+    files = {p.name: sha256_of(p) for p in sorted(folder.iterdir()) if p.is_file()}
+    return CouncilResult(folder.name, name, "succeeded", written, written, 0.0, {}, "unknown (no entry in run_manifest.json)",
+                         headlines=headlines, files=files)
+
+
+def folder_entries(out_dir: Path, earlier: dict[str, CouncilResult], this_run: dict[str, CouncilResult], name_of) -> list[CouncilResult]:
+    """Every council the output folder now holds, by name: this run's results, then earlier runs'
+    entries whose folder (or failure log) is still there, then any other council folder."""
+    entries = {}
+    for code, entry in earlier.items():
+        failure_kept = entry.status != "succeeded" and entry.error_log and (out_dir / entry.error_log).is_file()
+        if (out_dir / code).is_dir() or failure_kept:
+            entries[code] = entry
+    entries.update(this_run)
+    for folder in out_dir.iterdir():
+        if folder.is_dir() and COUNCIL_FOLDER.fullmatch(folder.name) and folder.name not in entries:
+            entries[folder.name] = _entry_from_folder(folder, name_of(folder.name))
+    return sorted(entries.values(), key=lambda r: (r.name, r.code))
+
+
+def inputs_digest(parameters: dict, shared_digest: str, notebook_sha256: str, with_tables: bool) -> str:
+    """What a council's report depends on: its parameters, the notebook, and the digest of the
+    shared results (:func:`benchmark.report.shared.base_digest`: the toolkit's code, the raw data,
+    the local files and their settings).  A council already written with the same digest is skipped."""
+    import hashlib
+
+    relevant = {key: value for key, value in parameters.items() if key not in ("shared_dir", "export_dir")}  # where, not what
+    text = json.dumps([relevant, shared_digest, notebook_sha256, with_tables], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def check_local_files(parameter_sets, tables_by_dir: dict, shared_digests: dict) -> None:
+    """Every local folder of the run read and checked as the shared step reads it; one line at the
+    first problem.  A folder whose results are in the report cache is not read again: the cache is
+    named by a digest of the folder's files (sizes and times), so they passed these checks."""
+    from benchmark.errors import DataError
+    from benchmark.local.panel import local_metric_panel
+    from benchmark.report.shared import cache_path, data_key, local_params_for
+
+    checked = set()
+    for values, _, _ in parameter_sets:
+        key = data_key(values)
+        if key in checked:
+            continue
+        checked.add(key)
+        if cache_path(key, shared_digests[key]).is_file():
+            continue
+        try:
+            local_metric_panel(tables_by_dir[values["data_dir"]], Path(key[1]), local_params_for(key))
+        except DataError as error:
+            more = len(error.problems) - 1
+            raise UserError(str(error.problems[0]) + (f" (and {more} more problem(s): `python -m benchmark validate --council CODE "
+                                                      f"--local {key[1]}` lists them all)" if more else "")) from None
+
+
+# ----------------------------------------------------------------------------------------------
 # the run
 # ----------------------------------------------------------------------------------------------
 
 @dataclass
 class RunSummary:
     out_dir: Path
-    results: list[CouncilResult]
+    results: list[CouncilResult]  # this run's councils in run order; a skipped council's is its earlier entry
     manifest: Path
     index: Path
+    skipped: list[str] = field(default_factory=list)  # councils left as an earlier run wrote them (same inputs)
 
     @property
     def failed(self) -> list[CouncilResult]:
         return [r for r in self.results if r.status != "succeeded"]
 
 
+class RunInterrupted(Exception):
+    """The run was interrupted (SIGINT, Ctrl-C): workers and kernels stopped, the index written for what finished."""
+
+    def __init__(self, written: int, total: int):
+        super().__init__(f"interrupted: {written} of {total} councils written; run again to finish")
+        self.written, self.total = written, total
+
+
 def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Path, *, jobs: int | None = None,
                 notebook: Path = DEFAULT_NOTEBOOK, shared: bool = True, with_tables: bool = True,
                 cell_timeout_s: int = CELL_TIMEOUT_S, kernel_name: str = KERNEL_NAME, progress: bool | None = None,
-                fresh_kernels: bool = False) -> RunSummary:
+                fresh_kernels: bool = False, force: bool = False) -> RunSummary:
     """Run every council (already checked by :func:`plan`); a failure is recorded and the rest go on.
 
-    Each worker process keeps one kernel for its councils (:mod:`benchmark.report.kernel`), started
-    as the pool starts, so kernel start-up and imports overlap the shared step and are paid once
-    per worker; ``fresh_kernels`` starts a new kernel for every council instead.
+    The worker processes, each with its kernel (:mod:`benchmark.report.kernel`; ``fresh_kernels``:
+    a new kernel per council), start first, while this process checks the local files; a failed
+    check stops them and writes nothing.  Then the output folder is locked (:class:`OutputLock`),
+    councils already written with the same inputs are skipped (unless ``force``), the shared
+    results are computed and the councils run.  The manifest and index cover every council in the
+    folder, this run's and earlier runs'.  An interrupt (SIGINT) stops the workers and their kernels,
+    writes the index for what finished and raises :class:`RunInterrupted`.
     """
-    from tqdm import tqdm
-
     from benchmark.data.store import load_tables
-    from benchmark.report.index import write_index, write_manifest
+    from benchmark.report.shared import base_digest, data_key
 
     started, clock = _now(), time.perf_counter()
     out_dir = Path(out_dir).resolve()
@@ -452,84 +687,249 @@ def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Pat
     kernel = ensure_kernel(kernel_name)
     data_dirs = {values["data_dir"] for values, _, _ in parameter_sets}
     tables_by_dir = {d: load_tables(d) for d in data_dirs}
-    provenance = {str(d or "shipped"): tables.provenance for d, tables in tables_by_dir.items()}
+    registry = next(iter(tables_by_dir.values())).registry
     names = {values["council"]: tables_by_dir[values["data_dir"]].registry.council(values["council"]).name
              for values, _, _ in parameter_sets}
-
-    for leftover in [*out_dir.glob(".*.partial-*"), *out_dir.glob(".kernel-*.stderr")]:
-        shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)  # an interrupted earlier run
-
     workers = max(1, min(jobs or os.cpu_count() or 1, len(parameter_sets)))
-    results: dict[str, CouncilResult] = {}
-    context = multiprocessing.get_context("spawn")
+    kernel_logs = Path(tempfile.mkdtemp(prefix="asc-benchmark-kernels-"))  # not in out_dir: a failed check writes nothing there
+    pool = futures.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
+                                       initargs=(kernel_name, str(ROOT), str(kernel_logs), not fresh_kernels))
     log.info("running %d council report(s) with %d process(es), kernel %s", len(parameter_sets), workers, kernel_name)
-    with futures.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
-                                     initargs=(kernel_name, str(ROOT), str(out_dir), not fresh_kernels)) as pool:
-        pool.submit(os.getpid)  # start the workers (and their kernels) now, alongside the shared step
-        shared_dir = None
-        if shared:
-            from benchmark.data.store import resolve_data_dir
-            from benchmark.report.shared import prepare_shared
-
-            loaded = {resolve_data_dir(d): tables for d, tables in tables_by_dir.items()}
-            shared_dir = str(Path(prepare_shared([values for values, _, _ in parameter_sets], out_dir / ".shared", loaded)).resolve())
-        run_jobs = []
+    interrupt_handler = signal.getsignal(signal.SIGINT)
+    terminate_handler = _stop_like_an_interrupt()
+    results: dict[str, CouncilResult] = {}
+    skipped: list[str] = []
+    run_jobs: list[CouncilJob] = []
+    interrupted = False
+    try:
+        _start_workers(pool, workers)  # their kernels start now, alongside the checks and the shared step
+        shared_digests = {}
+        for values, _, _ in parameter_sets:
+            key = data_key(values)
+            if key not in shared_digests:
+                shared_digests[key] = base_digest(tables_by_dir[values["data_dir"]], key)
+        check_local_files(parameter_sets, tables_by_dir, shared_digests)
+        notebook_sha256 = sha256_of(notebook)
         for values, source, digest in parameter_sets:
-            parameters = {**values, "shared_dir": shared_dir}
-            run_jobs.append(CouncilJob(values["council"], names[values["council"]], parameters, source, digest, str(notebook),
-                                       str(out_dir), kernel_name, cell_timeout_s, str(ROOT), with_tables, warm_kernel=not fresh_kernels))
-        pending = {pool.submit(run_council, job): job for job in run_jobs}
-        bar = tqdm(total=len(pending), unit="council", desc="reports", disable=None if progress is None else not progress, file=sys.stderr)
+            differences = tables_by_dir[values["data_dir"]].provenance["differs_from_shipped"]
+            run_jobs.append(CouncilJob(values["council"], names[values["council"]], dict(values), source, digest, str(notebook),
+                                       str(out_dir), kernel_name, cell_timeout_s, str(ROOT), with_tables, warm_kernel=not fresh_kernels,
+                                       inputs_sha256=inputs_digest(values, shared_digests[data_key(values)], notebook_sha256, with_tables),
+                                       data_differs_from_shipped=dict(sorted(differences.items()))))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with OutputLock(out_dir):
+            earlier = read_manifest_entries(out_dir)
+            shared_dir = None
+            try:
+                remove_leftovers(out_dir)
+                to_run = []
+                for job in run_jobs:
+                    before = earlier.get(job.code)
+                    if (not force and before is not None and before.status == "succeeded" and before.inputs_sha256 == job.inputs_sha256
+                            and all((out_dir / job.code / name).is_file() for name in before.files or ["report.html"])):
+                        skipped.append(job.code)
+                    else:
+                        to_run.append(job)
+                if to_run and shared:
+                    from benchmark.data.store import resolve_data_dir
+                    from benchmark.report.shared import prepare_shared
+
+                    loaded = {resolve_data_dir(d): tables for d, tables in tables_by_dir.items()}
+                    shared_dir = str(Path(prepare_shared([job.parameters for job in to_run], out_dir / ".shared", loaded)).resolve())
+                for job in to_run:
+                    job.parameters["shared_dir"] = shared_dir
+                _run_jobs(pool, to_run, results, out_dir, progress)
+            except KeyboardInterrupt:
+                _shield_clean_up()
+                interrupted = True
+                _stop_workers(pool)
+            finally:
+                remove_leftovers(out_dir)
+            ordered = [results.get(job.code) or earlier[job.code] for job in run_jobs if job.code in results or job.code in skipped]
+            entries = folder_entries(out_dir, earlier, results, lambda code: _council_name(registry, code))
+            write_outputs(out_dir, entries, {
+                "started": started, "finished": _now(), "duration_s": round(time.perf_counter() - clock, 2),
+                "kernel": {**kernel, "reuse": "a new kernel per council" if fresh_kernels else
+                           f"one kernel per worker process, reset between councils, replaced after a failure or {RECYCLE_AFTER} councils"},
+                "notebook": {"path": str(notebook), "sha256": notebook_sha256}, "jobs": workers,
+                "cell_timeout_s": cell_timeout_s, "shared_dir": shared_dir,
+                "inputs": {str(d or "shipped"): tables.provenance for d, tables in tables_by_dir.items()},
+                "parameter_files": {source: digest for _, source, digest in parameter_sets if digest},
+                "this_run": {"councils": [job.code for job in run_jobs], "run": sorted(results), "skipped": skipped,
+                             "interrupted": interrupted},
+            })
+    except KeyboardInterrupt:  # before the folder was locked: nothing has been written
+        _shield_clean_up()
+        interrupted = True
+        _stop_workers(pool)
+    except BaseException:
+        _stop_workers(pool)  # a check failed (or worse): the kernels go now, not after they finish starting
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(kernel_logs, ignore_errors=True)
+        _restore_interrupts(interrupt_handler)
+        if terminate_handler is not None:
+            signal.signal(signal.SIGTERM, terminate_handler)
+    if interrupted:
+        raise RunInterrupted(sum(r.status == "succeeded" for r in results.values()) + len(skipped), len(parameter_sets))
+    return RunSummary(out_dir, ordered, out_dir / MANIFEST_NAME, out_dir / INDEX_NAME, skipped)
+
+
+def write_outputs(out_dir: Path, entries: list[CouncilResult], run: dict) -> None:
+    """The manifest and the index of every council in the folder (each file atomically)."""
+    from benchmark.report.index import write_index, write_manifest
+
+    write_manifest(out_dir / MANIFEST_NAME, run, [asdict(r) for r in entries])
+    write_index(out_dir / INDEX_NAME, entries, title="Adult social care use-of-resources reports", started=run["started"])
+
+
+def _council_name(registry, code: str) -> str:
+    try:
+        return registry.council(code).name
+    except (UserError, KeyError):
+        return code
+
+
+def _run_jobs(pool, jobs: list[CouncilJob], results: dict[str, CouncilResult], out_dir: Path, progress: bool | None) -> None:
+    """Run ``jobs`` in the pool, recording each council's result in ``results`` as it finishes."""
+    if not jobs:
+        return
+    from tqdm import tqdm
+
+    pending = {pool.submit(run_council, job): job for job in jobs}
+    bar = tqdm(total=len(pending), unit="council", desc="reports", disable=None if progress is None else not progress, file=sys.stderr)
+    try:
+        for future in futures.as_completed(pending):
+            job = pending[future]
+            try:
+                result = future.result()
+            except Exception as error:  # the worker process itself died (e.g. killed): record, go on
+                now = _now()
+                result = CouncilResult(job.code, job.name, "failed", now, now, 0.0, job.parameters, job.parameter_source,
+                                       error=_failure_message(error), inputs_sha256=job.inputs_sha256,
+                                       data_differs_from_shipped=job.data_differs_from_shipped)
+                write_text_atomic(out_dir / f"{job.code}.error.log", f"{job.name} ({job.code}) failed\n{result.error}\n\n{traceback.format_exc()}")
+                result.error_log = f"{job.code}.error.log"
+            results[job.code] = result
+            bar.set_postfix_str(f"{job.code} {result.status}")
+            bar.update()
+    finally:
+        bar.close()
+
+
+# ----------------------------------------------------------------------------------------------
+# worker processes: started with interrupts ignored, stopped by the main process
+# ----------------------------------------------------------------------------------------------
+
+def _ignore_interrupts():
+    """SIGINT ignored (only the main thread may set handlers; elsewhere, e.g. a test's thread, nothing changes)."""
+    if threading.current_thread() is threading.main_thread():
+        return signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return None
+
+
+def _stop_like_an_interrupt():
+    """SIGTERM (``kill``, a scheduler's time limit) handled as Ctrl-C is: workers, kernels and
+    temporary files go.  The previous handler, or None outside the main thread."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        return signal.signal(signal.SIGTERM, interrupt)
+    return None
+
+
+def _shield_clean_up() -> None:
+    """After an interrupt, a second Ctrl-C (or SIGTERM) must not cut the clean-up short; the run's
+    handlers are restored as it returns."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def _restore_interrupts(handler) -> None:
+    if handler is not None and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, handler)
+
+
+def _start_workers(pool, workers: int) -> None:
+    """Start every worker process now (the pool starts one per task while none is idle).
+
+    They are spawned with SIGINT ignored, which a new Python keeps: Ctrl-C reaches every process of
+    the terminal's process group, and only this process decides what an interrupt stops (the
+    kernels are in sessions of their own and never see it).
+    """
+    handler = _ignore_interrupts()
+    try:
+        for _ in range(workers):
+            pool.submit(os.getpid)
+    finally:
+        _restore_interrupts(handler)
+
+
+def _stop_workers(pool) -> None:
+    """End the pool's workers and their kernels now: SIGTERM, which each worker answers by killing
+    its kernels and exiting (:func:`_stop_worker`); whatever is left after :data:`STOP_TIMEOUT_S`
+    is killed, kernels included."""
+    import psutil  # a dependency of ipykernel
+
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # the executor has no public way to stop running tasks
+    descendants = []
+    for process in processes:
         try:
-            for future in futures.as_completed(pending):
-                job = pending[future]
-                try:
-                    result = future.result()
-                except Exception as error:  # the worker process itself died (e.g. killed): record, go on
-                    now = _now()
-                    result = CouncilResult(job.code, job.name, "failed", now, now, 0.0, job.parameters, job.parameter_source,
-                                           error=_failure_message(error))
-                    write_text_atomic(out_dir / f"{job.code}.error.log", f"{job.name} ({job.code}) failed\n{result.error}\n\n{traceback.format_exc()}")
-                    result.error_log = f"{job.code}.error.log"
-                results[job.code] = result
-                bar.set_postfix_str(f"{job.code} {result.status}")
-                bar.update()
-        except KeyboardInterrupt:
-            for future in pending:
-                future.cancel()
-            raise
-        finally:
-            bar.close()
-    for log_file in out_dir.glob(".kernel-*.stderr"):
-        log_file.unlink(missing_ok=True)
-    ordered = [results[job.code] for job in run_jobs]
-    finished = _now()
-    summary = RunSummary(out_dir, ordered, out_dir / "run_manifest.json", out_dir / "index.html")
-    write_manifest(summary.manifest, {
-        "started": started, "finished": finished, "duration_s": round(time.perf_counter() - clock, 2),
-        "kernel": {**kernel, "reuse": "a new kernel per council" if fresh_kernels else
-                   f"one kernel per worker process, reset between councils, replaced after a failure or {RECYCLE_AFTER} councils"},
-        "notebook": {"path": str(notebook), "sha256": sha256_of(notebook)}, "jobs": workers,
-        "cell_timeout_s": cell_timeout_s, "shared_dir": shared_dir, "inputs": provenance,
-        "parameter_files": {source: digest for _, source, digest in parameter_sets if digest},
-    }, [asdict(r) for r in ordered])
-    write_index(summary.index, ordered, title="Adult social care use-of-resources reports", started=started)
-    return summary
+            descendants += psutil.Process(process.pid).children(recursive=True)
+        except (psutil.Error, TypeError):
+            pass
+        if process.is_alive():
+            process.terminate()
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join(1)
+    _, alive = psutil.wait_procs(descendants, timeout=max(0.5, deadline - time.monotonic()))
+    for leftover in alive:
+        try:
+            leftover.kill()
+        except psutil.Error:
+            pass
 
 
-def _start_worker(kernel_name: str, cwd: str, out_dir: str, warm_kernel: bool) -> None:
+def _stop_worker(signum, frame) -> None:
+    """SIGTERM in a worker: kill its kernels (and anything else it started), remove their
+    connection files and exit at once, writing nothing (the main process cleans the output folder)."""
+    import psutil
+
+    from benchmark.report import kernel as warm
+
+    try:
+        children = psutil.Process().children(recursive=True)
+        for child in children:
+            child.kill()
+        psutil.wait_procs(children, timeout=2)
+    except psutil.Error:
+        pass
+    warm.abandon()
+    os._exit(128 + signum)
+
+
+def _start_worker(kernel_name: str, cwd: str, log_dir: str, warm_kernel: bool) -> None:
     """Pool initializer: start this worker's kernel, and meanwhile import what running a notebook needs.
 
     A kernel that fails to start here is started again for the first council, whose failure it
     then becomes (recorded, the run goes on), rather than breaking the whole pool.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # already ignored when spawned; see _start_workers
+    signal.signal(signal.SIGTERM, _stop_worker)
     if not warm_kernel:
         _preload()
         return
     from benchmark.report import kernel as warm
 
     try:
-        warm.start(kernel_name, cwd, Path(out_dir) / f".kernel-{os.getpid()}.stderr", meanwhile=_preload)
+        warm.start(kernel_name, cwd, Path(log_dir) / f".kernel-{os.getpid()}.stderr", meanwhile=_preload)
     except Exception as error:  # noqa: BLE001 - see the docstring
         log.warning("kernel did not start in worker %d: %s", os.getpid(), error)
 
@@ -545,7 +945,9 @@ def _preload() -> None:
 def summary_line(summary: RunSummary) -> str:
     failed = summary.failed
     if not failed:
-        return f"{len(summary.results)} report(s) written to {summary.out_dir}; index: {summary.index}"
+        written = len(summary.results) - len(summary.skipped)
+        unchanged = (f", {len(summary.skipped)} unchanged since an earlier run and not run again (--force runs them)"
+                     if summary.skipped else "")
+        return f"{written} report(s) written to {summary.out_dir}{unchanged}; index: {summary.index}"
     names = ", ".join(f"{r.name} ({r.code})" for r in failed)
     return f"{len(failed)} of {len(summary.results)} report(s) failed: {names}; see {summary.manifest}"
-

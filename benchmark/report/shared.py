@@ -60,13 +60,18 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 # keys: what a shared result depends on
 # ----------------------------------------------------------------------------------------------
 
-def data_key(params: dict) -> tuple[str, str, float, int]:
-    """(data folder, local folder, high-cost threshold, review months), resolved to absolute paths."""
+def data_key(params: dict) -> tuple[str, str, float, int, str]:
+    """(data folder, local folder, high-cost threshold, review months, plausibility rules waived
+    joined by '+'), folders resolved to absolute paths.  The waived rules change which local files
+    are accepted, so parameter sets that waive different rules get different local panels."""
     from benchmark.data.store import resolve_data_dir
+    from benchmark.local.plausibility import check_overrides
 
     data_dir = resolve_data_dir(params.get("data_dir")).resolve()
     local_root = Path(params["local_dir"]).resolve() if params.get("local_dir") else data_dir / "local"
-    return (str(data_dir), str(local_root), float(params.get("high_cost_threshold_gbp", 1000.0)), int(params.get("review_months", 12)))
+    waived = check_overrides(params.get("plausibility_overrides") or (), "parameter 'plausibility_overrides'")
+    return (str(data_dir), str(local_root), float(params.get("high_cost_threshold_gbp", 1000.0)), int(params.get("review_months", 12)),
+            "+".join(waived))
 
 
 def group_key(params: dict) -> tuple[str, int | None, tuple[str, ...]]:
@@ -122,10 +127,11 @@ class Shared:
         self.pairs[key], self.stats[key], self.councils[key] = pairs, stats, list(councils)
 
 
-def _local_params(key: tuple):
+def local_params_for(key: tuple):
     from benchmark.local.panel import LocalParams
 
-    return LocalParams(high_cost_threshold_gbp=key[2], review_months=key[3])
+    return LocalParams(high_cost_threshold_gbp=key[2], review_months=key[3],
+                       plausibility_overrides=tuple(key[4].split("+")) if len(key) > 4 and key[4] else ())
 
 
 def _derive(tables) -> None:
@@ -140,9 +146,11 @@ def _derive(tables) -> None:
             fit_expected_spend(tables, age)
         except UserError as error:  # a data folder without the model's year: reports say so
             log.warning("expected-spend model %s not fitted: %s", age, error)
-    for measure in ("gross_current_expenditure", "net_current_expenditure"):
-        base_budget.line_inputs(tables, None, measure)
-    base_budget.income_shares(tables)
+    try:
+        base_budget.line_inputs(tables)
+        base_budget.population_bases(tables)
+    except UserError as error:  # a data folder without revenue outturn: reports say there is no budget
+        log.warning("base budget inputs not built: %s", error)
 
 
 def base_digest(tables, key: tuple) -> str:
@@ -161,7 +169,7 @@ def base_digest(tables, key: tuple) -> str:
     return digest.hexdigest()[:24]
 
 
-def _cache_path(key: tuple, digest: str) -> Path:
+def cache_path(key: tuple, digest: str) -> Path:
     return Path(key[0]) / "processed" / CACHE_FOLDER / f"{digest}.pkl"
 
 
@@ -198,9 +206,9 @@ def compute_shared(params: dict, councils: list[str] | None = None, tables=None,
     started = time.perf_counter()
     key = data_key(params)
     tables = tables or load_tables(key[0])
-    local_params = _local_params(key)
+    local_params = local_params_for(key)
     local_root = Path(key[1])
-    cache = _cache_path(key, base_digest(tables, key)) if use_cache else None
+    cache = cache_path(key, base_digest(tables, key)) if use_cache else None
     cached = _read_cached_base(cache) if cache else None
     if cached is not None:
         local_panel, panel, derived = cached
