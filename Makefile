@@ -7,12 +7,14 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 COUNCIL ?= E06000045
 
-.PHONY: setup report test validate benchmarks clean
+.PHONY: setup report test validate benchmarks lock clean
 
-$(STAMP): pyproject.toml
+# Installs the exact versions the tests passed with (requirements.lock), then the toolkit itself.
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
 setup: $(STAMP)
@@ -34,6 +36,15 @@ benchmarks: setup
 	$(PY) benchmarks/model_speed.py
 	$(PY) benchmarks/budget_speed.py
 	$(PY) benchmarks/report_speed.py --limit 8
+
+# Re-pin requirements.lock after changing pyproject.toml's dependencies: a fresh environment with the
+# newest versions the ranges allow, frozen (then run make test before committing the new lock).
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -e '.[test]'
+	.lock-venv/bin/python -m pip freeze --exclude-editable > requirements.lock
+	rm -rf .lock-venv
 
 clean:
 	rm -rf data/processed outputs/*/ .pytest_cache

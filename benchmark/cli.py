@@ -118,10 +118,15 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 
 def cmd_neighbours(args: argparse.Namespace) -> int:
-    from benchmark.comparators import comparator_group
+    from benchmark.comparators import comparator_group, default_method
 
     tables = _tables(args)
-    group = comparator_group(tables, args.council, args.method, k=args.k, year=args.year)
+    method = args.method or ("statistical" if args.explain else default_method(tables, args.council, args.year))
+    if args.explain:
+        if method != "statistical":
+            raise UserError("--explain shows the features behind a statistical group: use it with --method statistical (or no --method)")
+        return _print_explained_group(tables, args)
+    group = comparator_group(tables, args.council, method, k=args.k, year=args.year)
     council = tables.registry.council(group.attrs["council"])
     print(f"# {council.name} ({council.ons_code}): {group.attrs['description']}")
     print("rank\tons_code\tname\tdistance")
@@ -129,6 +134,30 @@ def cmd_neighbours(args: argparse.Namespace) -> int:
         rank = "" if row.rank is None or str(row.rank) == "<NA>" else str(row.rank)
         distance = "" if row.distance != row.distance else f"{row.distance:.4f}"
         print(f"{rank}\t{row.neighbour}\t{row.name}\t{distance}")
+    return 0
+
+
+def _print_explained_group(tables, args: argparse.Namespace) -> int:
+    """The statistical group with the features behind each distance (``neighbours --explain``)."""
+    from benchmark.comparators import explain_group
+
+    table = explain_group(tables, args.council, k=args.k, year=args.year)
+    features = list(table.attrs["labels"])
+    names = tables.registry.table["name"].astype(str)
+    print(f"# {names[table.attrs['council']]} ({table.attrs['council']}): {table.attrs['description']}")
+    print("# features (raw values below; each is transformed towards normality and scaled to [0, weight] before distances):")
+    for feature in features:
+        years = ", ".join(map(str, table.attrs["years"][feature]))
+        print(f"#   {feature}: {table.attrs['labels'][feature]}; weight {table.attrs['weights'][feature]}; year(s) {years}")
+    for code, used in table.attrs["from_reorganised"].items():
+        for feature, others in used.items():
+            print(f"#   {names[code]} ({code}) has no {feature} of its own: the mean of {', '.join(f'{names[o]} ({o})' for o in others)} is used")
+    print("# d2_* columns: each feature's share of the squared distance to the council")
+    print("\t".join(["rank", "ons_code", "name", "distance", *features, *(f"d2_{f}" for f in features)]))
+    for code, row in table.iterrows():
+        values = [f"{row[f]:.4g}" for f in features]
+        shares = ["" if row[f"{f}_share"] != row[f"{f}_share"] else f"{row[f'{f}_share']:.2f}" for f in features]
+        print("\t".join([str(int(row["rank"])), code, row["name"], f"{row['distance']:.4f}", *values, *shares]))
     return 0
 
 
@@ -257,10 +286,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     neighbours = commands.add_parser("neighbours", help=COMMANDS["neighbours"][1], description=COMMANDS["neighbours"][1])
     neighbours.add_argument("council", metavar="COUNCIL", help="ONS code, CASSR code or name")
-    neighbours.add_argument("--method", choices=["nn", "statistical", "region", "type", "england"], default="nn",
-                            help="comparator method (default nn: nearest-neighbour sets used by a government data project)")
+    neighbours.add_argument("--method", choices=["nn", "statistical", "region", "type", "england"], default=None,
+                            help="comparator method (default: nn, the nearest-neighbour sets used by a government data project, where they "
+                                 "cover the council and the geography year; statistical otherwise)")
     neighbours.add_argument("--k", type=int, default=None, help="group size for --method statistical (default from config/neighbours.toml: 15)")
-    neighbours.add_argument("--year", metavar="YYYY-YY", help="geography year (default from config/neighbours.toml)")
+    neighbours.add_argument("--year", metavar="YYYY-YY", help="geography year (default: the newest revenue outturn's, config/neighbours.toml)")
+    neighbours.add_argument("--explain", action="store_true", help="print the statistical group with the features behind each distance")
     _add_data_option(neighbours)
 
     metrics = commands.add_parser("metrics", help=COMMANDS["metrics"][1], description=COMMANDS["metrics"][1])

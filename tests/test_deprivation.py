@@ -63,8 +63,9 @@ def test_idaopi_2019_and_imd_2015_published(iod):
 def test_council_counts_per_edition(iod):
     # 152 upper-tier councils on 2013 codes; 151 after Bournemouth, Poole and Dorset County
     # became Bournemouth, Christchurch and Poole and Dorset in April 2019.
+    # IoD2025 (district summaries, 2024 codes) gives the 153 councils of the 2024 geography
     counts = iod.groupby("year")["council"].nunique().to_dict()
-    assert counts == {"2015": 152, "2019": 151}
+    assert counts == {"2015": 152, "2019": 151, "2025": 153}
     codes_2019 = set(iod.loc[iod.year == "2019", "council"])
     codes_2015 = set(iod.loc[iod.year == "2015", "council"])
     assert {"E06000058", "E06000059"} <= codes_2019 and not {"E06000028", "E06000029", "E10000009"} & codes_2019
@@ -75,7 +76,7 @@ def test_tidy_contract(iod):
     assert list(iod.columns) == ["council", "year", "measure", "domain", "value", "unit", "source"]
     assert iod["council"].str.match(COUNCIL_CODE_PATTERN.pattern).all()
     assert not iod.duplicated(["council", "year", "measure", "domain"]).any()
-    assert set(iod["source"]) == {"iod2019_upper_tier", "iod2015_upper_tier"}
+    assert set(iod["source"]) == {"iod2019_upper_tier", "iod2015_upper_tier", "iod2025_districts"}
     assert iod["value"].notna().all()  # the summaries have no suppressed cells
 
 
@@ -236,3 +237,64 @@ def test_other_iod_file_ignored_and_broken_file_11_reported(tmp_path):
         load_deprivation(tmp_path)
     message = single_line_error(excinfo, "broken.xlsx")
     assert "sheet 'IMD'" in message and "no header row" in message
+
+
+# --- IoD2025: district summaries, upper tier by population weighting --------------------------------
+
+DISTRICTS_CSV = RAW / "deprivation" / "iod2025" / "indices_of_deprivation_2025_lad.csv"
+
+
+def test_iod2025_published_district_figures(iod):
+    # the publisher's figures (File 10, as SOURCES.md quotes them): unitaries are their own districts
+    assert value(iod, SOUTHAMPTON, "2025", "imd", "average_score") == pytest.approx(25.611)
+    assert value(iod, SOUTHAMPTON, "2025", "idaopi", "average_score") == pytest.approx(0.229)
+    assert value(iod, LEICESTER, "2025", "imd", "average_score") == pytest.approx(34.449)
+    assert value(iod, LEICESTER, "2025", "idaopi", "average_score") == pytest.approx(0.326)
+
+
+def test_iod2025_geography_and_measures(iod):
+    edition = iod[iod.year == "2025"]
+    codes = set(edition["council"])
+    # the April 2023 unitaries are districts of the 2024 geography; their counties are gone
+    assert {"E06000063", "E06000064", "E06000065", "E06000066"} <= codes
+    assert not {"E10000006", "E10000023", "E10000027", "E10000021"} & codes
+    assert sum(code.startswith("E10") for code in codes) == 21
+    # ranks among 296 districts are not ranks among upper-tier councils: not carried over
+    assert set(edition["measure"]) == {"average_score", "average_rank", "proportion_lsoas_most_deprived_10pct"}
+    assert set(edition["source"]) == {"iod2025_districts"}
+
+
+def _pop2021_weights(first: int, last: int | None) -> pd.Series:
+    """District populations from pop2021.csv, read here without the toolkit (an independent check)."""
+    pop = pd.read_csv(RAW / "population" / "pop2021.csv")
+    ages = pop["age"].astype(int)
+    keep = (ages >= first) & (ages <= (last if last is not None else 200))
+    return pop[keep].groupby("ladcode21")["population_2021"].sum()
+
+
+@pytest.mark.parametrize(("domain", "first", "last"), [("imd", 0, None), ("idaopi", 60, None), ("idaci", 0, 15)])
+def test_iod2025_shire_county_is_population_weighted_mean_of_its_districts(iod, domain, first, last):
+    lookup = pd.read_csv(RAW / "la_codes" / "ons-lookups" / "030.csv")
+    districts = lookup.loc[lookup["CTY20CD"] == "E10000014", "LAD20CD"].tolist()  # Hampshire's 11 districts
+    assert len(districts) == 11
+    published = pd.read_csv(DISTRICTS_CSV)
+    domain_name = {"imd": "Index of Multiple Deprivation", "idaopi": "Income Deprivation Affecting Older People",
+                   "idaci": "Income Deprivation Affecting Children"}[domain]
+    scores = published[published.index_domain == domain_name].set_index("area_code").loc[districts, "average_score"]
+    weights = _pop2021_weights(first, last).loc[districts]
+    expected = (scores * weights).sum() / weights.sum()
+    assert value(iod, "E10000014", "2025", domain, "average_score") == pytest.approx(expected, rel=1e-12)
+
+
+def test_district_summaries_found_by_content_not_name(tmp_path):
+    from benchmark.data.deprivation import find_district_summaries
+
+    folder = tmp_path / "deprivation" / "some" / "where"
+    folder.mkdir(parents=True)
+    (folder / "renamed.csv").write_bytes(DISTRICTS_CSV.read_bytes())
+    (folder / "other.csv").write_text("area_code,value\nE06000001,1\n")
+    found = find_district_summaries(tmp_path)
+    assert [(f.path.name, f.year) for f in found] == [("renamed.csv", "2025")]
+    (tmp_path / "deprivation" / "copy.csv").write_bytes(DISTRICTS_CSV.read_bytes())
+    with pytest.raises(DataError, match="second IoD district summaries file of edition 2025"):
+        find_district_summaries(tmp_path)

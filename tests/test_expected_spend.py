@@ -63,19 +63,58 @@ def test_a_councils_own_spend_never_sets_its_own_benchmark():
     assert after.loc["C006", "expected_per_head_gbp"] != pytest.approx(before.loc["C006", "expected_per_head_gbp"], rel=1e-6)
 
 
-def test_real_fit_for_older_people(tables):
+RO3_CLIENT_GROUPS = ("physical_support", "sensory_support", "memory_and_cognition", "learning_disability", "mental_health")
+
+
+def test_real_fit_for_older_people_on_the_newest_year(tables):
+    from benchmark.data.years import latest_outturn_year
+
     model = fit_expected_spend(tables, "65plus")
     s = model.summary
-    assert s["year"] == "2017-18" and s["spec"] == "need_and_cost"
-    assert 140 <= s["n"] <= 152
+    assert s["year"] == latest_outturn_year(tables) == "2024-25" and s["spec"] == "need_and_cost"
+    assert s["response"] == "asc_65plus_gross_per_head_65plus_gbp"
+    # 150 councils returned RO3 2024-25 (not Birmingham, Cumberland, Slough), less the 2 excluded
+    assert s["n"] == 148 and s["dropped_for_missing_features"] == []
     assert "E06000053" not in model.councils.index and "E09000001" not in model.councils.index
+    assert s["feature_years"]["idaopi_average_score"] == ["2025"]  # IoD2025
     southampton = model.councils.loc["E06000045"]
-    # actual: ASC-FR 2017-18 65+ long- and short-term GCE / mid-2017 65+ population (33,214)
-    assert southampton["population"] == 33_214
+    # actual: RO3 2024-25 gross (C3) on the five 65+ client-group lines / mid-2024 65+ population (35,555)
+    ro3 = tables.ro3
+    lines = ro3[(ro3.council == "E06000045") & (ro3.year == "2024-25") & (ro3.measure == "gross_expenditure")].set_index("line")["value"]
+    assert lines["physical_support_65plus"] == 33_003_000  # the publisher's figure (SOURCES.md)
+    assert southampton["actual_gbp"] == sum(lines[f"{group}_65plus"] for group in RO3_CLIENT_GROUPS) == 56_767_000
+    assert southampton["population"] == 35_555
+    assert southampton["actual_per_head_gbp"] == pytest.approx(56_767_000 / 35_555)
     assert southampton["pi_low_per_head_gbp"] < southampton["expected_per_head_gbp"] < southampton["pi_high_per_head_gbp"]
     assert southampton["needs_index"] == pytest.approx(southampton["actual_per_head_gbp"] / southampton["expected_per_head_gbp"])
+    for column in ("expected_per_head_gbp", "actual_per_head_gbp", "actual_gbp", "expected_gbp", "pi_low_gbp", "pi_high_gbp", "needs_index"):
+        assert column in model.councils.columns  # the structure the base budget reads
     inside = (model.councils["outside_interval"] == "within").mean()
     assert 0.85 < inside < 1.0  # a 95% interval should hold most councils, not all
+
+
+def test_real_fit_for_working_age_adults_on_the_newest_year(tables):
+    model = fit_expected_spend(tables, "18to64")
+    assert model.summary["year"] == "2024-25" and model.summary["n"] == 148
+    leicester = model.councils.loc["E06000016"]
+    assert leicester["actual_per_head_gbp"] == pytest.approx(leicester["actual_gbp"] / leicester["population"])
+    # the 2023 unitaries that returned take their county's pay, and are said to
+    assert model.summary["features_from_reorganised_councils"]["E06000065"] == {"median_annual_gross_pay": ["E10000023"]}
+
+
+def test_iod2025_specification_beside_the_2019_indices(tables):
+    table = compare_specs(tables, "65plus")
+    assert {"need_and_cost", "need_and_cost_iod2019"} <= set(table.index)
+    assert table.loc["need_and_cost", "n"] == table.loc["need_and_cost_iod2019", "n"] == 148  # same councils: AIC comparable
+    old = fit_expected_spend(tables, "65plus", "need_and_cost_iod2019")
+    assert old.summary["feature_years"]["idaopi_2019_average_score"] == ["2019"]  # one edition, never mixed
+    assert old.summary["features_from_reorganised_councils"]["E06000066"]["idaopi_2019_average_score"] == ["E10000027"]
+
+
+def test_older_year_still_fits_on_asc_fr(tables):
+    model = fit_expected_spend(tables, "65plus", year="2017-18")
+    assert model.summary["response"] == "gce_65plus_per_head_65plus_gbp"
+    assert model.councils.loc["E06000045", "population"] == 33_214  # mid-2017 65+
 
 
 

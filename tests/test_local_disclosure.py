@@ -346,16 +346,16 @@ def test_page_labels_and_workbook_for_three_packages(tables, tmp_path):
     book = openpyxl.load_workbook(tmp_path / "tables.xlsx")
     sheet = book["packages_by_reason"]
     header = [c.value for c in sheet[1]]
-    count, note = header.index("count"), header.index(NOTE_COLUMN)
+    count, note = header.index("count"), header.index("disclosure note")  # headers in words
     body = list(sheet.iter_rows(min_row=2, values_only=True))
     assert body and all(row[count] is None for row in body)
     assert all(row[note].startswith(f"count: {SMALL_COUNT}") for row in body)
     headline = book["package_headlines"]
     names = [c.value for c in headline[1]]
     values = dict(zip(names, next(headline.iter_rows(min_row=2, values_only=True)), strict=True))
-    assert values["packages_count"] is None and values["high_cost_threshold_gbp_per_week"] == 1000
-    assert "packages_count, high_cost_count, overdue_review_count: <5" in values[NOTE_COLUMN]
-    assert all(not isinstance(v, str) for k, v in values.items() if k.endswith(("_count", "_gbp", "_pct")))
+    assert values["packages (count)"] is None and values["high cost threshold (£ a week)"] == 1000
+    assert "packages (count), high cost (count), overdue review (count): <5" in values["disclosure note"]
+    assert all(not isinstance(v, str) for k, v in values.items() if k.endswith(("(count)", "(£)", "(%)")))
 
 
 def test_mixed_table_shows_both_labels():
@@ -375,9 +375,9 @@ def test_mixed_table_shows_both_labels():
     assert labels[("home_care", "75-84")] == labels[("nursing", "65-74")] == labels[("nursing", "75-84")] == PROTECTS_SMALL_COUNT
     assert table.loc[("all", "all"), "count"] == 47 and table.loc[("home_care", "all"), "count"] == 33
     shown = display_frame(table.reset_index()).set_index(["setting", "age band"])
-    assert shown.loc[("home_care", "65-74"), "count"] == "<5"
-    assert shown.loc[("home_care", "75-84"), "count"] == "suppressed (protects a small count)"
-    assert shown.loc[("home_care", "75-84"), "median £"] == "suppressed (protects a small count)"
+    assert shown.loc[("home care", "65-74"), "count"] == "<5"
+    assert shown.loc[("home care", "75-84"), "count"] == "suppressed (protects a small count)"
+    assert shown.loc[("home care", "75-84"), "median £"] == "suppressed (protects a small count)"
     assert shown.loc[("all", "all"), "count"] == "47"
 
 
@@ -402,5 +402,5 @@ def test_report_with_three_package_extract(tmp_path):
     sheet = openpyxl.load_workbook(tmp_path / "out" / "tables.xlsx")["package_headlines"]
     names = [c.value for c in sheet[1]]
     values = dict(zip(names, next(sheet.iter_rows(min_row=2, values_only=True)), strict=True))
-    assert values["packages_count"] is None and values["weekly_cost_median_gbp"] is None
-    assert values[NOTE_COLUMN].startswith("packages_count, high_cost_count, overdue_review_count: <5")
+    assert values["packages (count)"] is None and values["weekly cost median (£)"] is None
+    assert values["disclosure note"].startswith("packages (count), high cost (count), overdue review (count): <5")

@@ -28,6 +28,15 @@ CONTRACT_IDS = {
     "care_home_fee_weighted_average_residential_gbp_per_week", "care_home_fee_weighted_average_nursing_gbp_per_week",
     "care_home_fee_band_count", "care_home_placements_above_band_pct", "package_weekly_cost_median_gbp",
     "packages_overdue_review_pct",
+    # current finance data (RO3, RSX, RS, RA) and ASC-FR's long-term care series
+    "asc_gross_per_head_18plus_gbp", "asc_net_per_head_18plus_gbp", "asc_gross_expenditure_gbp", "asc_net_expenditure_gbp",
+    "asc_65plus_gross_per_head_65plus_gbp", "asc_18to64_gross_per_head_18to64_gbp",
+    *(f"asc_{g}_{a}_gross_per_head_{a}_gbp" for g in ("physical_support", "sensory_support", "memory_and_cognition",
+                                                      "learning_disability", "mental_health") for a in ("18to64", "65plus")),
+    "asc_care_assessment_gross_per_head_18plus_gbp", "asc_sales_fees_charges_pct_of_gross", "asc_other_income_pct_of_gross",
+    "asc_employees_pct_of_gross", "asc_budget_to_outturn_ratio", "asc_outturn_over_budget_pct",
+    "gce_65plus_long_term_per_head_65plus_gbp", "gce_18to64_long_term_per_head_18to64_gbp",
+    "care_home_share_of_long_term_65plus_pct", "care_home_share_of_long_term_18to64_pct",
 }
 
 
@@ -207,6 +216,10 @@ def test_council_metrics_one_row_per_metric(tables, panel):
     assert latest.loc["unit_cost_residential_65plus_gbp_per_week", "year"] == "2016-17"
     assert latest.loc["gce_65plus_per_head_65plus_gbp", "year"] == "2017-18"
     assert latest.loc["delayed_transfers_per_100k", "year"] == "2019-20"
+    # the current finance data headline the newest year of each source
+    assert latest.loc["asc_net_per_head_18plus_gbp", "year"] == "2024-25"  # RO3
+    assert latest.loc["gce_65plus_residential_per_head_65plus_gbp", "year"] == "2023-24"  # ASC-FR data file
+    assert latest.loc["asc_outturn_over_budget_pct", "year"] == "2023-24"  # RA
     assert latest.loc["staff_per_1000_65plus", "missing_reason"] == "no data for this council"
 
 
@@ -227,3 +240,90 @@ def test_each_figure_cites_the_files_of_its_own_year(tables):
     assert rows.loc["2016-17", "source"] == "ascfr_2016_17_totals+ons_mye2_2016"
     ascof = panel[(panel["metric_id"] == "delayed_transfers_per_100k") & (panel["year"] == "2018-19")]
     assert set(ascof["source"]) == {"ascof_trend"}
+
+
+# ------------------------------------------------------------------------------------------------
+# current finance data: hand-worked from the publishers' figures
+# ------------------------------------------------------------------------------------------------
+
+# ONS mid-2024, data/raw/population/ons_mye/mye24tablesew.csv, row E06000045 read by hand: all ages
+# 259,424 less ages 0 to 17 (50,941) = 208,483 aged 18+.
+SOUTHAMPTON_18PLUS_MID_2024 = 208_483
+
+
+def test_southampton_net_spend_per_head_18plus_newest_year(panel):
+    # RO3 2024-25, total adult social care, net current expenditure (C7): £116,594 thousand
+    level = _value(panel, SOUTHAMPTON, "2024-25", "asc_net_expenditure_gbp")
+    assert level["value"] == 116_594_000 and level["unit"] == "gbp" and level["source"] == "ro3_2024_25"
+    row = _value(panel, SOUTHAMPTON, "2024-25", "asc_net_per_head_18plus_gbp")
+    assert row["denominator"] == SOUTHAMPTON_18PLUS_MID_2024
+    assert row["value"] == pytest.approx(116_594_000 / 208_483)  # £559.25
+    assert round(row["value"], 2) == 559.25
+    assert row["source"] == "ro3_2024_25+ons_mye2_2024"
+
+
+@pytest.mark.parametrize("council, budget_thousands, outturn_thousands, over_budget_pct", [
+    (SOUTHAMPTON, 114_959, 111_474, -3.0),  # 3.0% under budget
+    (LEICESTER, 187_848, 172_536, -8.2),  # 8.2% under budget
+])
+def test_budget_against_outturn_same_year(panel, council, budget_thousands, outturn_thousands, over_budget_pct):
+    # RA 2023-24 line 360 (budget) against RO3 2023-24 total net current expenditure (outturn), £ thousand
+    ratio = _value(panel, council, "2023-24", "asc_budget_to_outturn_ratio")
+    assert ratio["value"] == pytest.approx(budget_thousands / outturn_thousands)
+    over = _value(panel, council, "2023-24", "asc_outturn_over_budget_pct")
+    assert over["numerator"] == (outturn_thousands - budget_thousands) * 1000 and over["denominator"] == budget_thousands * 1000
+    assert round(over["value"], 1) == over_budget_pct
+    assert over["source"] == "ra_2023_24+ro3_2023_24"
+
+
+def test_budget_against_outturn_uses_rsx_where_ro3_has_no_year(panel):
+    # RA 2021-22 Southampton £95,011 thousand against RSX 2021-22 £102,138 thousand: 7.5% over budget
+    over = _value(panel, SOUTHAMPTON, "2021-22", "asc_outturn_over_budget_pct")
+    assert over["value"] == pytest.approx(100 * (102_138 - 95_011) / 95_011)
+    assert over["source"] == "ra_2021_22+rsx_2021_22"
+
+
+def test_net_spend_trend_has_every_outturn_year(panel, tables):
+    rows = panel[(panel["council"] == SOUTHAMPTON) & (panel["metric_id"] == "asc_net_per_head_18plus_gbp")].set_index("year")
+    present = {*tables.ro3["year"], *tables.rsx["year"], *tables.rs["year"]}
+    assert set(rows.index) == present
+    # RS 2017-18 line 360: £66,240 thousand; RSX 2021-22: £102,138 thousand (no RO3 in the data for either year)
+    assert rows.loc["2017-18", "numerator"] == 66_240_000 and rows.loc["2017-18", "source"].startswith("rs_2017_18+")
+    assert rows.loc["2021-22", "numerator"] == 102_138_000 and rows.loc["2021-22", "source"].startswith("rsx_2021_22+")
+    assert rows.loc["2023-24", "source"].startswith("ro3_2023_24+")
+    # England's row (E92000001) is not a council row
+    assert "E92000001" not in set(panel.loc[panel["metric_id"] == "asc_net_per_head_18plus_gbp", "council"])
+
+
+def test_ro3_shares_and_client_groups(panel):
+    # Southampton RO3 2024-25, total: gross £152,000k, sales fees and charges £16,243k, employees £20,571k
+    sfc = _value(panel, SOUTHAMPTON, "2024-25", "asc_sales_fees_charges_pct_of_gross")
+    assert sfc["value"] == pytest.approx(100 * 16_243 / 152_000)
+    assert _value(panel, SOUTHAMPTON, "2024-25", "asc_employees_pct_of_gross")["value"] == pytest.approx(100 * 20_571 / 152_000)
+    assert _value(panel, SOUTHAMPTON, "2024-25", "asc_gross_expenditure_gbp")["value"] == 152_000_000
+    older = _value(panel, SOUTHAMPTON, "2024-25", "asc_physical_support_65plus_gross_per_head_65plus_gbp")
+    parts = [_value(panel, SOUTHAMPTON, "2024-25", f"asc_{g}_65plus_gross_per_head_65plus_gbp")["numerator"]
+             for g in ("physical_support", "sensory_support", "memory_and_cognition", "learning_disability", "mental_health")]
+    assert _value(panel, SOUTHAMPTON, "2024-25", "asc_65plus_gross_per_head_65plus_gbp")["numerator"] == pytest.approx(sum(parts))
+    assert older["denominator"] == 35_555  # ONS mid-2024 Southampton 65+, same file and row, ages 65 to 90+
+
+
+def test_long_term_care_series_joins_the_packs_and_the_data_file(panel, tables):
+    raw = pd.read_csv(RAW / "ascfr" / "ltc-gce-by-setting" / "ascfr_ltc_gce_by_setting_2023-24.csv", dtype=str)
+    rows = raw[(raw.GEOGRAPHY_CODE == SOUTHAMPTON) & (raw.AgeBand == "65 and Over")].set_index("SupportSetting")["ITEMVALUE"].astype(float)
+    pop = tables.population_bands
+    pop65 = pop[(pop.council == SOUTHAMPTON) & (pop.year == "2023") & (pop.age_band == "65+")]["value"].iloc[0]
+    residential = _value(panel, SOUTHAMPTON, "2023-24", "gce_65plus_residential_per_head_65plus_gbp")
+    assert residential["numerator"] == pytest.approx(rows["Residential"] * 1000)  # the extract is in £ thousand
+    assert residential["value"] == pytest.approx(rows["Residential"] * 1000 / pop65)
+    assert residential["source"] == "ascfr_datafile_2023_24+ons_mye2_2023"
+    total = _value(panel, SOUTHAMPTON, "2023-24", "gce_65plus_long_term_per_head_65plus_gbp")
+    assert total["numerator"] == pytest.approx(rows["Total"] * 1000)
+    share = _value(panel, SOUTHAMPTON, "2023-24", "care_home_share_of_long_term_65plus_pct")
+    assert share["value"] == pytest.approx(100 * (rows["Residential"] + rows["Nursing"]) / rows["Total"])  # 78.2%
+    # the same definition in the older packs: the 2016-17 value is still there, from its own files
+    years = set(panel.loc[(panel["council"] == SOUTHAMPTON) & (panel["metric_id"] == "gce_65plus_residential_per_head_65plus_gbp")
+                          & panel["value"].notna(), "year"])
+    assert {"2016-17", "2017-18", *tables.ascfr_datafile["year"]} <= years
+    old = _value(panel, SOUTHAMPTON, "2016-17", "care_home_share_of_long_term_65plus_pct")
+    assert old["source"] == "ascfr_2016_17_totals"

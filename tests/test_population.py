@@ -280,15 +280,24 @@ def test_2020_csv_disagreement_and_bad_value_are_reported(by_age):
 
 def test_area_and_density_as_published():
     table = load_area_and_density(RAW)
-    assert set(table["source"]) == {"ons_mye5_2020"}
+    # the MYE5 CSV, completed by the MYE5 sheets of the MYE workbooks (newer years and councils)
+    assert "ons_mye5_2020" in set(table["source"]) and {"ons_mye2_2023", "ons_mye2_2022"} <= set(table["source"])
     assert table["council"].str.match(COUNCIL_CODE_PATTERN).all()
+    assert not table.duplicated(["council", "measure", "year"]).any()
     area = table[table["measure"] == "area_sq_km"]
-    assert set(area["year"]) == {"2020"} and set(area["unit"]) == {"sq_km"}
+    assert set(area.loc[area["source"] == "ons_mye5_2020", "year"]) == {"2020"} and set(area["unit"]) == {"sq_km"}
     density = table[table["measure"] == "population_density"]
-    assert sorted(set(density["year"])) == [str(y) for y in range(2001, 2021)]  # every mid-year column of the file
+    csv_density = density[density["source"] == "ons_mye5_2020"]
+    assert sorted(set(csv_density["year"])) == [str(y) for y in range(2001, 2021)]  # every mid-year column of the file
+    assert sorted(set(density["year"]))[-1] == "2023"  # the newest MYE5 sheet (mid-2023 release)
     assert set(density["unit"]) == {"persons_per_sq_km"}
     values = table.set_index(["council", "measure", "year"])["value"]
     assert values[(HAMPSHIRE, "area_sq_km", "2020")] == 3678
     assert values[(HAMPSHIRE, "population_density", "2020")] == 378
     assert values[("E09000001", "population_density", "2019")] == 3364  # City of London
     assert values[("E06000062", "area_sq_km", "2020")] == 1377  # West Northamptonshire (code has a trailing NBSP)
+    # the April 2023 unitaries, from the mid-2023 workbook's MYE5 sheet (area 3,012.2 sq km; 92 per sq km)
+    assert values[("E06000063", "area_sq_km", "2023")] == pytest.approx(3012.2075)
+    assert values[("E06000063", "population_density", "2023")] == 92
+    # a figure the CSV holds is kept as it was, not replaced by a later release's revision
+    assert values[(HAMPSHIRE, "population_density", "2020")] == 378

@@ -33,12 +33,13 @@ def _scenario_frame() -> pd.DataFrame:
         ("better_large", "lower_better", 50.0, 100.0, -3.0, False),         # large, lower is better -> GREEN
         ("better_notable", "higher_better", 120.0, 100.0, 1.0, False),      # |z| exactly 1 -> notable, better -> GREEN
         ("neither_large", "neither", 300.0, 100.0, 4.0, False),             # no colour, DIFFERENT
-        ("small", "lower_better", 101.0, 100.0, 0.3, False),                # below amber -> no flag
+        ("small", "lower_better", 101.0, 100.0, 0.3, False),                # below amber -> similar
         ("missing", "lower_better", np.nan, 100.0, np.nan, pd.NA),          # n/a with the reason
         ("z_missing_inside", "lower_better", 130.0, 100.0, np.nan, False),  # MAD 0 and inside the funnel -> small
     ]
     frame = pd.DataFrame(rows, columns=["id", "polarity", "value", "median", "robust_z", "outside_998"])
     frame["outside_998"] = frame["outside_998"].astype("boolean")
+    frame["unit"] = "gbp_per_head"  # every difference above but 'small' (1%) is at least 10% of the median: material
     frame["missing_reason"] = ["", "", "", "", "", "", "", "suppressed or not reported in the source", ""]
     return frame
 
@@ -53,10 +54,13 @@ def test_rag_flags_by_hand():
     for metric_id in ("neither_large", "small", "missing", "z_missing_inside"):
         assert pd.isna(flags.loc[metric_id, "rag"]), metric_id
     assert flags.loc["neither_large", "flag"].startswith("DIFFERENT: much higher")
-    assert flags.loc["small", "difference"] == "small"
+    assert flags.loc["small", "difference"] == "similar"
+    # 1% of the median and |z| 0.3: both fail; the reader is told the more telling one, that it is too small to matter
+    assert flags.loc["small", "flag"] == "similar to comparators (too small to matter: under 5% of the median)"
+    assert flags.loc["z_missing_inside", "flag"] == "similar to comparators (within the comparators' usual spread)"
     assert flags.loc["missing", "difference"] == "n/a"
     assert flags.loc["missing", "flag"] == "n/a: suppressed or not reported in the source"
-    assert flags.loc["z_missing_inside", "difference"] == "small"
+    assert flags.loc["z_missing_inside", "difference"] == "similar"
     assert flags.loc["worse_large_z", "difference"] == "large" and flags.loc["worse_notable", "difference"] == "notable"
 
 
@@ -65,6 +69,56 @@ def test_rag_thresholds_are_parameters():
     assert flags.loc["worse_large_z", "rag"] == "AMBER"  # 2.5 is now between 1.5 and 3
     assert pd.isna(flags.loc["worse_notable", "rag"])      # 1.2 < 1.5
     assert flags.loc["worse_outside_funnel", "rag"] == "RED"  # the funnel limit still makes it large
+
+
+def _one_metric(unit, value, median, robust_z, polarity="neither", difference_count=np.nan):
+    return pd.DataFrame({"id": ["m"], "polarity": [polarity], "unit": [unit], "value": [value], "median": [median],
+                         "robust_z": [robust_z], "outside_998": pd.array([False], dtype="boolean"), "missing_reason": [""],
+                         "difference_count": [difference_count]})
+
+
+def test_a_tenth_of_a_point_is_similar_however_unusual():
+    # share aged 85+: 12.6% against 12.5% with a robust z of 3 (a tight group): 0.1 points < 0.2 -> not material
+    flags = content.rag_flags(_one_metric("pct", 12.6, 12.5, 3.0))
+    assert flags.loc[0, "difference"] == "similar" and pd.isna(flags.loc[0, "rag"])
+    assert flags.loc[0, "flag"] == "similar to comparators (too small to matter: under 0.2 percentage points)"
+    assert flags.loc[0, "direction"] == "similar"  # never "higher" (or "older")
+    # 12.8% against 12.5%: 0.3 points, material and notable -> a finding, worded
+    assert content.rag_flags(_one_metric("pct", 12.8, 12.5, 3.0)).loc[0, "flag"].startswith("DIFFERENT: much higher")
+    # the threshold is a parameter: with 0.05 points, 12.6% against 12.5% is a finding
+    assert content.rag_flags(_one_metric("pct", 12.6, 12.5, 3.0), material_points=0.05).loc[0, "difference"] == "large"
+
+
+def test_less_than_one_person_is_not_amber():
+    # delayed transfers (joint) 0.3 against 0.1 per 100,000, robust z 1.35 (AMBER before): three times the median, but for
+    # 270,000 adults |0.3 - 0.1| x 270,000 / 100,000 = 0.54 people, under rag_material_count 1 -> similar
+    row = _one_metric("rate_per_100k", 0.3, 0.1, 1.35, "lower_better", difference_count=0.2 * 270_000 / 100_000)
+    flags = content.rag_flags(row)
+    assert pd.isna(flags.loc[0, "rag"]) and flags.loc[0, "difference"] == "similar"
+    assert flags.loc[0, "flag"] == "similar to comparators (too small to matter: under 1 in the council's own numbers (it comes to 0.5))"
+    # the same rates in a population ten times larger: 5.4 people -> AMBER
+    bigger = _one_metric("rate_per_100k", 0.3, 0.1, 1.35, "lower_better", difference_count=0.2 * 2_700_000 / 100_000)
+    assert content.rag_flags(bigger).loc[0, "rag"] == "AMBER"
+
+
+def test_values_that_show_the_same_are_never_flagged():
+    # £100.001 and £100.004 per head both show as £100.00; robust z 9 (MAD nearly 0) and the 5% rule set to 0
+    flags = content.rag_flags(_one_metric("gbp_per_head", 100.004, 100.001, 9.0), material_pct=0)
+    assert flags.loc[0, "flag"] == "similar to comparators (the same figure as shown)"
+    # 5% of the median: 104.9 against 100 is not material, 105 is
+    assert content.rag_flags(_one_metric("gbp_per_head", 104.9, 100.0, 9.0)).loc[0, "difference"] == "similar"
+    assert content.rag_flags(_one_metric("gbp_per_head", 105.0, 100.0, 9.0)).loc[0, "difference"] == "large"
+
+
+def test_words_such_as_older_only_for_a_finding(southampton):
+    # Southampton 2024-25: 12.7% of its 65+ are 85+ against a median of 13.3%, within the comparators' usual spread
+    share = southampton.metric("share_65plus_aged_85plus_pct")
+    assert share["difference"] == "similar"
+    title = southampton.section("context").title
+    assert "similar in age" in title and "older than" not in title and "younger than" not in title
+    similar = southampton.metrics[southampton.metrics["difference"] == "similar"]
+    for metric_id in similar["id"]:
+        assert " higher than " not in southampton.metric_title(metric_id) and " lower than " not in southampton.metric_title(metric_id)
 
 
 def test_formatting_never_turns_missing_into_zero():
@@ -123,7 +177,11 @@ def test_budget_equals_council_budget(southampton, tables):
 def test_sections_have_active_titles_and_label_illustrative(southampton):
     sections = {s.key: s for s in southampton.sections()}
     assert list(sections) == list(content.SECTIONS)
-    assert sections["spend"].title.startswith("Southampton spends 13% less per head on older people than similar councils")
+    # the newest outturn (RO3 2024-25): £116,594,000 / 208,483 aged 18+ = £559.25, within 5% of the comparator median:
+    # "similar", not "less"
+    assert sections["spend"].title.startswith("Southampton spends a similar amount per adult (18+) on adult social care to similar "
+                                              "councils (£559.25 net against a median of")
+    assert "2024-25; too small to matter: under 5% of the median)" in sections["spend"].title
     for key in ("workforce", "fees", "packages"):  # shipped local examples are ILLUSTRATIVE
         assert "ILLUSTRATIVE" in sections[key].to_html(), key
     assert "RED" in sections["summary"].to_html()
@@ -171,7 +229,7 @@ def test_tables_of_raw_numbers_are_written_in_their_units_on_the_page():
     bcf = pd.DataFrame({"year": ["2018-19", "2019-20"], "pooled_gbp": [111_500_000.0, float("nan")], "share_pct": [33.183857, 66.816143],
                         "ratio_to_minimum": [6.892502, 1.0], "population_65plus": [33508.0, 34393.0], "vacancies_fte": [3.24, 0.0]})
     shown = display_frame(bcf)
-    assert list(shown.columns) == ["year", "pooled £", "share %", "ratio to minimum", "population 65+", "vacancies FTE"]
+    assert list(shown.columns) == ["year", "pooled budget £", "share %", "pooled / NHS minimum", "population 65+", "vacancies FTE"]
     assert list(shown.iloc[0]) == ["2018-19", "111,500,000", "33.2%", "6.89", "33,508", "3.2"]
     assert list(shown.iloc[1]) == ["2019-20", "n/a", "66.8%", "1.00", "34,393", "0.0"]  # missing stays missing, never 0
     fees = display_frame(pd.DataFrame({"weekly_rate_gbp": [540.0, 1150.0], "annual_difference_gbp": [-161837.8674, 20.0]}))
@@ -265,11 +323,16 @@ def test_charts_alt_text_and_watermark(illustrative):
 
 
 def test_funnel_limits_match_the_metrics_engine(southampton):
+    from benchmark.metrics import funnel, stats
+
+    assert charts.funnel_limits is funnel.funnel_limits is stats.funnel_limits  # one formula, not a copy
     row = southampton.metric("gce_65plus_per_head_65plus_gbp")
     panel = southampton.shared.panel
     d = panel[(panel["council"] == "E06000045") & (panel["metric_id"] == "gce_65plus_per_head_65plus_gbp") & (panel["year"] == row["year"])]["denominator"]
     lower, upper = charts.funnel_limits(row["target"], row["tau2"], d.to_numpy(), 1, False, charts.Z95)
     assert lower[0] == pytest.approx(row["lower_95"]) and upper[0] == pytest.approx(row["upper_95"])
+    # the dispersion used is reported under the chart
+    assert "between-council standard deviation tau" in southampton.funnel_chart("gce_65plus_per_head_65plus_gbp")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -288,7 +351,7 @@ def test_prepare_and_load_shared(tmp_path, southampton):
     report = content.ReportContent.build({**sets[0], "shared_dir": str(out)})
     pd.testing.assert_frame_equal(report.metrics, southampton.metrics)
     pd.testing.assert_frame_equal(report.budget.lines, southampton.budget.lines)
-    assert shared.councils[("region", None, ())] == ["E06000016"]
+    assert shared.councils[("region", None, (), None)] == ["E06000016"]  # method, k, custom list, metric year
 
 
 # ----------------------------------------------------------------------------------------------
@@ -335,3 +398,70 @@ def test_illustrative_note_distinguishes_a_real_figure_with_example_comparators(
     assert ILLUSTRATIVE_COMPARATORS_NOTE in illustrative_note(real_figure)
     assert ILLUSTRATIVE_NOTE in illustrative_note(example_figure)
     assert illustrative_note({"illustrative": False, "value_illustrative": False, "comparators_illustrative": False}) == ""
+
+
+# ----------------------------------------------------------------------------------------------
+# the spend section on the newest data: trends, breaks, budget against outturn
+# ----------------------------------------------------------------------------------------------
+
+def test_summary_and_spend_answer_budget_against_outturn(southampton):
+    # RA 2023-24 £114,959k against RO3 2023-24 £111,474k: (111,474 - 114,959) / 114,959 = -3.03%
+    summary = southampton.section("summary").paragraphs[0]
+    assert summary.startswith("Spend: Southampton spends a similar amount per adult (18+)") and "2024-25" in summary
+    assert ("Budget against outturn, 2023-24: Southampton spent £111.5m net on adult social care against a budget of £115.0m "
+            "set before the year, 3.0% under budget") in summary
+    table = southampton.budget_outturn_table().set_index("year")
+    assert table.loc["2023-24", "% of budget"] == "-3.0%" and table.loc["2023-24", "budget (RA)"] == "£115.0m"
+    assert "RSX" in table.loc["2021-22", "source"]  # no RO3 in the data for 2021-22: RSX's total, equal to RO3's
+
+
+def test_net_spend_trend_has_every_year_and_marks_its_breaks(southampton):
+    panel = southampton.shared.panel
+    years = sorted(panel.loc[(panel["metric_id"] == "asc_net_per_head_18plus_gbp") & (panel["council"] == "E06000045")
+                             & panel["value"].notna(), "year"])
+    assert years[0] == "2017-18" and years[-1] == "2024-25" and "2021-22" in years
+    html = southampton.trend_chart("asc_net_per_head_18plus_gbp")
+    assert f"{years[0]} to {years[-1]}" in html  # the alt text walks every year
+    for year in years:
+        assert f"{year}: £" in html
+    # the breaks: the years missing between RS and RSX, the change of publication, COVID-19
+    for label in ("3 years not in the data", "RS to RSX", "COVID-19 (2021-22)", "RSX to RO3"):
+        assert label in html, label
+    assert "not adjusted for inflation" in html  # cash only: the data holds no price index
+    breaks = southampton.series_breaks(["2017-18", "2021-22", "2022-23"],
+                                       {"2017-18": "rs_2017_18", "2021-22": "rsx_2021_22", "2022-23": "ro3_2022_23"})
+    assert breaks == [(0.5, "3 years not in the data; RS to RSX"), (1.0, "COVID-19 (2021-22)"), (1.5, "RSX to RO3")]
+
+
+def test_older_asc_fr_detail_kept_and_dated(southampton):
+    spend = southampton.section("spend")
+    by_name = {t.name: t for t in spend.tables}
+    assert {"spend_current", "budget_outturn", "spend", "unit_costs", "outcomes"} <= set(by_name)
+    assert set(by_name["unit_costs"].frame["year"]) == {"2016-17"}
+    assert "Dated" in by_name["unit_costs"].caption and "2016-17" in by_name["unit_costs"].caption
+    assert set(by_name["spend_current"].frame["year"]) == {"2024-25"}
+    long_term = by_name["spend"].frame.set_index("metric")
+    assert long_term.loc["Gross current expenditure per head 65+: residential care", "year"] == "2023-24"
+
+
+def test_illustrative_is_decided_per_figure_and_the_index_names_them():
+    # Hartlepool has no files of its own: its staff ratio and BCF figures come from the generated national
+    # example files (ILLUSTRATIVE), its published spend does not
+    from benchmark.report.index import headline_cells
+
+    report = content.ReportContent.build({**DEFAULTS, "council": "E06000001"})
+    h = content.headlines(report)
+    assert "Adult social care staff per 1,000 population aged 65+" in h["illustrative_figures"]
+    assert "Net spend on adult social care per head 18+" not in h["illustrative_figures"]
+    assert not report.metric("asc_net_per_head_18plus_gbp")["illustrative"]
+    cell = headline_cells(h)["illustrative data"]
+    assert cell.startswith("ILLUSTRATIVE: ") and "staff per 1,000" in cell
+    sources = report.sources_table()
+    local = sources[sources["id"] == "local"]
+    assert len(local) and not local["caveats"].str.contains("supplied by the council").any()  # examples, not the council's
+    assert local["source"].str.startswith("national comparator").all()
+
+
+def test_the_packages_headline_keeps_its_illustrative_mark_when_a_year_is_set():
+    report = content.ReportContent.build({**DEFAULTS, "council": "Southampton", "year": "2017-18"})
+    assert report.section("packages").title.endswith("(ILLUSTRATIVE)")

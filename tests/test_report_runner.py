@@ -292,15 +292,15 @@ def held_since(out: Path) -> str:
     return (out / LOCK_NAME).read_text().split("started ", 1)[1]
 
 
-# The shipped data's national metrics run from 2015-16 (ASC-FR) to 2024-25 (ONS mid-2024 population
-# shares); the base budget from its base year 2024-25 (the newest RO3 outturn) to three years after
+# The shipped data's national metrics run from 2015-16 (ASC-FR) to 2025-26 (the English Indices of
+# Deprivation 2025, dated like IoD 2019 by its publication year: 2019-20); the base budget from its base year 2024-25 (the newest RO3 outturn) to three years after
 # the default budget year 2026-27 (that outturn + 2), i.e. 2029-30.
 @pytest.mark.parametrize("year", ["2030-31", "2010-11"])
 def test_a_year_without_data_is_refused_in_one_line(tmp_path, year):
     out = tmp_path / "out"
     result = stand_in("E06000045", "--year", year, "--out", out)
     assert result.returncode == 1
-    assert result.stderr == f"error: --year {year}: not a year the data supports (years available: 2015-16 to 2024-25)\n"
+    assert result.stderr == f"error: --year {year}: not a year the data supports (years available: 2015-16 to 2025-26)\n"
     assert not out.exists()
 
 

@@ -84,6 +84,48 @@ def test_funnel_limits_by_hand(unit_cost_stats):
     assert bool(a["outside_95"]) is False
 
 
+def test_poisson_limits_by_hand():
+    from benchmark.metrics.funnel import Z95, Z998, funnel_limits
+
+    # target 25 per client week, 100 weeks, no dispersion: s = sqrt(1 x 25 / 100) = 0.5 -> 25 -/+ 1.959964 x 0.5
+    lower, upper = funnel_limits(25.0, 0.0, 100.0, 1, False, Z95)
+    assert (float(lower), float(upper)) == (pytest.approx(24.020018, abs=1e-6), pytest.approx(25.979982, abs=1e-6))
+    # tau2 0.75 widens the spread to sqrt(0.25 + 0.75) = 1 -> 25 -/+ 1.959964
+    lower, upper = funnel_limits(25.0, 0.75, 100.0, 1, False, Z95)
+    assert (float(lower), float(upper)) == (pytest.approx(23.040036, abs=1e-6), pytest.approx(26.959964, abs=1e-6))
+    # 50 per 100,000 among 200,000 people: s = sqrt(100,000 x 50 / 200,000) = 5 -> 99.8%: 50 -/+ 3.090232 x 5 = 15.45116
+    lower, upper = funnel_limits(50.0, 0.0, 200_000.0, 100_000, False, Z998)
+    assert (float(lower), float(upper)) == (pytest.approx(34.54884, abs=1e-5), pytest.approx(65.45116, abs=1e-5))
+    # target 1, denominator 1: s = 1, 1 - 1.96 < 0 -> the lower limit is floored at 0
+    assert float(funnel_limits(1.0, 0.0, 1.0, 1, False, Z95)[0]) == 0.0
+
+
+def test_binomial_limits_by_hand():
+    from benchmark.metrics.funnel import Z95, Z998, funnel_limits
+
+    # 20% of 400 placements: p = 0.2, s = 100 x sqrt(0.2 x 0.8 / 400) = 100 x 0.02 = 2 -> 20 -/+ 3.919928 (95%), 6.180464 (99.8%)
+    lower, upper = funnel_limits(20.0, 0.0, 400.0, 100, True, Z95)
+    assert (float(lower), float(upper)) == (pytest.approx(16.080072, abs=1e-6), pytest.approx(23.919928, abs=1e-6))
+    lower, upper = funnel_limits(20.0, 0.0, 400.0, 100, True, Z998)
+    assert (float(lower), float(upper)) == (pytest.approx(13.819536, abs=1e-6), pytest.approx(26.180464, abs=1e-6))
+    # 98% of 100: s = 100 x sqrt(0.98 x 0.02 / 100) = 1.4 -> upper 98 + 2.744 capped at 100%, lower 95.256
+    lower, upper = funnel_limits(98.0, 0.0, 100.0, 100, True, Z95)
+    assert float(upper) == 100.0 and float(lower) == pytest.approx(98 - 1.959964 * 1.4, abs=1e-5)
+
+
+def test_missing_dispersion_gives_no_limits_in_statistics_and_charts_alike():
+    # one comparator: tau2 cannot be estimated, and Poisson limits alone would be far too narrow for money per head
+    from benchmark.metrics.funnel import Z95, funnel_limits
+    from benchmark.report import charts
+
+    lower, upper = funnel_limits(25.0, float("nan"), np.array([100.0, 200.0]), 1, False, Z95)
+    assert np.isnan(lower).all() and np.isnan(upper).all()
+    assert charts.funnel_limits is funnel_limits
+    rows = [("B", "2016-17", UNIT_COST, 1000, 100, 1), ("A", "2016-17", UNIT_COST, 5000, 200, 1)]
+    a = comparator_stats(_panel(rows), pd.DataFrame({"council": ["A"], "neighbour": ["B"]})).set_index("council").loc["A"]
+    assert a["target"] == pytest.approx(10.0) and pd.isna(a["tau2"]) and pd.isna(a["upper_95"]) and pd.isna(a["outside_998"])
+
+
 def test_gap_in_natural_units(unit_cost_stats):
     # unit costs: (median - value) x client weeks
     assert unit_cost_stats.loc["A", "gap"] == pytest.approx(0.0)

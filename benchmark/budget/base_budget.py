@@ -951,8 +951,8 @@ def expected_spend(budget: Budget, ratios: dict, model_facts: dict) -> dict:
     """The spend the needs model expects in the budget year: the current pattern's gross on each age
     band's client-group lines × expected ÷ actual for that band (and the interval likewise).
 
-    The model's year is older than the base year, so its £ are not carried forward by an index: the
-    council's position against its need (the ratio) is, on the current pattern's prices and people.
+    The model's year may be older than the base year, so its £ are not carried forward by an index:
+    the council's position against its need (the ratio) is, on the current pattern's prices and people.
     """
     lines = budget.lines[budget.lines["scenario"] == budget.lines["scenario"].iloc[0]]
     care = np.array([bool(CLIENT_GROUP_LINE.fullmatch(line)) for line in lines["service_line"]], dtype=bool)
@@ -963,7 +963,7 @@ def expected_spend(budget: Budget, ratios: dict, model_facts: dict) -> dict:
         ratio = ratios.get(band)
         for key, part in (("expected_gbp", "expected"), ("pi_low_gbp", "low"), ("pi_high_gbp", "high")):
             out[key] += gross * ratio[part] if ratio else np.nan
-    out["basis"] = ("the current pattern's gross on the client-group lines of each age band x expected / actual spend from the "
-                    f"leave-one-out expected-spend models (gross current expenditure per head on long- and short-term care, "
-                    f"{model_facts.get('year')}): the council's position against its need, carried to {budget.budget_year}")
+    out["basis"] = ("the current pattern's gross on the client-group lines of each age band x expected / actual spend per head "
+                    f"from the leave-one-out expected-spend models ({model_facts.get('year')}): the council's position against its need, "
+                    f"carried to {budget.budget_year}")
     return out

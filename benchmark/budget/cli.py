@@ -28,11 +28,15 @@ def cmd_model(args: argparse.Namespace, tables) -> int:
         }, indent=1, default=float))
         return 0
     s = model.summary
-    print(f"Expected-spend model, ages {s['age']}, {s['year']}: log(gross current expenditure per head) on need and cost indicators")
+    print(f"Expected-spend model, ages {s['age']}, {s['year']}: log(gross expenditure per head) on need and cost indicators")
+    print(f"response: {s['response_definition']} ({s['response']})")
     print(f"specification '{s['spec']}': {model.description}")
     print(f"n = {s['n']} councils; R² = {s['r_squared']:.3f}, adjusted R² = {s['adj_r_squared']:.3f}; AIC = {s['aic']:.1f}; "
           f"leave-one-out RMSE (log) = {s['loo_rmse_log']:.3f}, mean absolute error {s['loo_mean_abs_pct_error']:.1f}%")
     print(f"excluded: {', '.join(s['excluded'])}; dropped for a missing indicator: {', '.join(s['dropped_for_missing_features']) or 'none'}")
+    print("indicator years: " + "; ".join(f"{feature} {', '.join(years)}" for feature, years in s["feature_years"].items()))
+    for council, used in s["features_from_reorganised_councils"].items():
+        print(f"{council} has no {', '.join(used)} of its own: the mean of {', '.join(sorted({c for codes in used.values() for c in codes}))} is used")
     print("\nCoefficients (HC3 robust standard errors, 95% confidence intervals):")
     print(model.coefficients.to_string(float_format=lambda v: f"{v:.4f}"))
     print(f"\nDiagnostics: residual skew {s['residual_skew']:.2f}, kurtosis {s['residual_kurtosis']:.2f}, Jarque-Bera p = {s['jarque_bera_p']:.3f}, "

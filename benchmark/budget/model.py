@@ -38,8 +38,32 @@ from benchmark.errors import UserError
 from benchmark.metrics.compute import national_values
 
 CONFIG_PATH = Path(__file__).resolve().parents[1] / "config" / "expected_spend.toml"
-AGES = {"65plus": ("gce_65plus_per_head_65plus_gbp", "65+"), "18to64": ("gce_18to64_per_head_18to64_gbp", "18-64")}
+#: Age group -> (response metrics in order of preference, ONS age band).  The response of a year is
+#: the first metric with values that year: MHCLG's revenue outturn (RO3) gross expenditure on the
+#: five client-group lines of the age band (physical support, sensory support, memory and
+#: cognition, learning disability, mental health) per head of the band's mid-year population, for
+#: every year RO3 holds; ASC-FR gross current expenditure on long- and short-term care per head
+#: for the older years only ASC-FR has.  Both are metrics of benchmark/metrics/registry.py.
+AGES = {
+    "65plus": (("asc_65plus_gross_per_head_65plus_gbp", "gce_65plus_per_head_65plus_gbp"), "65+"),
+    "18to64": (("asc_18to64_gross_per_head_18to64_gbp", "gce_18to64_per_head_18to64_gbp"), "18-64"),
+}
+RESPONSE_WORDS = {
+    "asc_65plus_gross_per_head_65plus_gbp": "RO3 gross expenditure on the client-group lines for ages 65+ per head 65+",
+    "asc_18to64_gross_per_head_18to64_gbp": "RO3 gross expenditure on the client-group lines for ages 18-64 per head 18-64",
+    "gce_65plus_per_head_65plus_gbp": "ASC-FR gross current expenditure on long- and short-term care for ages 65+ per head 65+",
+    "gce_18to64_per_head_18to64_gbp": "ASC-FR gross current expenditure on long- and short-term care for ages 18-64 per head 18-64",
+}
 INTERVAL = 0.95
+
+
+def response_metric(tables, age: str, year: str) -> str | None:
+    """The metric the model's response is for ``age`` in ``year`` (see :data:`AGES`), or None."""
+    values = national_values(tables)
+    for metric_id in AGES[age][0]:
+        if values.loc[(values["metric_id"] == metric_id) & (values["year"] == year), "value"].notna().any():
+            return metric_id
+    return None
 
 
 @lru_cache(maxsize=2)
@@ -84,16 +108,19 @@ def model_inputs(tables, age: str, year: str, spec: str, config: dict | None = N
         financial_year_start(year)
     except ValueError as error:
         raise UserError(str(error)) from None
-    metric_id, _ = AGES[age]
+    metric_id = response_metric(tables, age, year)
     values = national_values(tables)
-    response = values[(values["metric_id"] == metric_id) & (values["year"] == year)].set_index("council")
-    if response.empty:
-        years = sorted(values.loc[values["metric_id"] == metric_id, "year"].unique())
+    if metric_id is None:
+        years = sorted(values.loc[values["metric_id"].isin(AGES[age][0]) & values["value"].notna(), "year"].unique())
         raise UserError(f"no gross current expenditure for {year} (years with data: {', '.join(years)})")
-    features, dropped = feature_table(tables, year, {"features": config["specs"][spec]["features"], "excluded": config["excluded"]})
+    response = values[(values["metric_id"] == metric_id) & (values["year"] == year)].set_index("council")
+    features, dropped = feature_table(tables, year, {"features": config["specs"][spec]["features"], "excluded": config["excluded"],
+                                                     "reorganisation_fallback": config.get("reorganisation_fallback", False)})
     frame = features.join(response[["value", "numerator", "denominator"]].rename(
         columns={"value": "actual_per_head_gbp", "numerator": "actual_gbp", "denominator": "population"}), how="inner")
     frame = frame[frame["actual_per_head_gbp"] > 0]
+    borrowed = {code: used for code, used in features.attrs.get("from_reorganised", {}).items() if code in frame.index}
+    frame.attrs.update(response=metric_id, from_reorganised=borrowed, feature_years=features.attrs.get("years", {}))
     return frame, dropped
 
 
@@ -222,9 +249,8 @@ def fit_expected_spend(tables, age: str = "65plus", spec: str | None = None, yea
 def default_model_year(tables, age: str) -> str:
     """The newest financial year with the model's response (gross current expenditure per head of
     the age group) in the data: a newer return, once added, becomes the year the model is fitted on."""
-    metric_id, _ = AGES[age]
     values = national_values(tables)
-    years = sorted(values.loc[(values["metric_id"] == metric_id) & values["value"].notna(), "year"].unique())
+    years = sorted(values.loc[values["metric_id"].isin(AGES[age][0]) & values["value"].notna(), "year"].unique())
     if not years:
         raise UserError(f"no gross current expenditure per head for ages {age} in the data: the expected-spend model cannot be fitted")
     return years[-1]
@@ -234,8 +260,11 @@ def _fit(tables, age: str, spec: str, year: str, config: dict) -> ExpectedSpendM
     frame, dropped = model_inputs(tables, age, year, spec, config)
     summary, coefficients, councils = fit_model(frame, config["specs"][spec]["features"])
     councils.insert(0, "name", councils.index.map(tables.registry.table["name"].astype(str)))
-    summary = {"age": age, "spec": spec, "year": year, **summary,
-               "excluded": list(config["excluded"]), "dropped_for_missing_features": dropped}
+    summary = {"age": age, "spec": spec, "year": year, "response": frame.attrs["response"],
+               "response_definition": RESPONSE_WORDS.get(frame.attrs["response"], frame.attrs["response"]), **summary,
+               "excluded": list(config["excluded"]), "dropped_for_missing_features": dropped,
+               "feature_years": {k: list(map(str, v)) for k, v in frame.attrs["feature_years"].items()},
+               "features_from_reorganised_councils": frame.attrs["from_reorganised"]}
     return ExpectedSpendModel(age, spec, year, config["specs"][spec]["description"], summary, coefficients, councils, dropped)
 
 

@@ -1,8 +1,15 @@
-"""English Indices of Deprivation: official upper-tier local authority summaries (File 11).
+"""English Indices of Deprivation: upper-tier local authority summaries, every edition present.
 
-Source: MHCLG's File 11 of each edition of the Indices ("Local Authority District Summaries
-(upper-tier)"), found in ``raw/deprivation/`` (the folder itself: its subfolders hold other formats,
-not read here) by its content, never by a list of names or editions (:func:`find_files`):
+Two forms, each found by its content, never by a list of names or editions:
+
+* MHCLG's File 11 ("Local Authority District Summaries (upper-tier)") workbooks, directly in
+  ``raw/deprivation/`` (IoD2015, IoD2019), described below;
+* district (lower-tier) summaries as a long CSV, anywhere under ``raw/deprivation/`` (IoD2025, in
+  ``iod2025/``), aggregated to upper tier population-weighted for shire counties (an
+  approximation; see "lower-tier (district) summaries" further down).  An edition with a File 11
+  workbook is read from the workbook.
+
+File 11 (:func:`find_files`):
 
 * a workbook is File 11 when a sheet's header row (within its first rows) starts with the column
   ``Upper Tier Local Authority District code`` (with or without a geography year in brackets);
@@ -66,6 +73,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from benchmark.data.readers import ProblemLog, detect_in_folder, display_path, read_excel_table, to_number
@@ -368,6 +376,11 @@ def load_deprivation(raw_dir: Path | str, files: Mapping[str, Path | str] | None
     for path, year, header_cells in chosen:
         parts.extend(_read_edition(path, year, _source_for(path, raw_dir, year), header_cells, log))
     log.raise_if_any()
+    if files is None:
+        # editions published only as district summaries (IoD2025 here), aggregated to upper tier
+        from_districts = load_district_editions(raw_dir, skip_years={year for _, year, _ in chosen})
+        if from_districts is not None:
+            parts.append(from_districts)
     frame = pd.concat(parts, ignore_index=True)
     return tidy(frame, breakdowns=["domain"])
 
@@ -382,3 +395,165 @@ def imd_score(deprivation: pd.DataFrame, year: str | int) -> pd.Series:
     series = rows.set_index("council")["value"].astype("float64")
     series.name = f"imd_{year}_average_score"
     return series
+
+
+# ----------------------------------------------------------------------------------------------
+# lower-tier (district) summaries in long CSV form, aggregated to upper tier
+# ----------------------------------------------------------------------------------------------
+#
+# From IoD2025 MHCLG no longer ships an upper-tier File 11 here; what is shipped is File 10
+# (lower-tier local authority summaries) reshaped to one row per district and index, found anywhere
+# under raw/deprivation/ by its columns.  Unitaries, metropolitan districts and London boroughs are
+# their own districts, so their rows are used as published.  A shire county's value is the
+# population-weighted mean of its districts' values (IMD and domains weighted by all residents,
+# IDACI by children aged 0-15 and IDAOPI by people aged 60+, the populations those indices count),
+# using ONS mid-2021 district populations: an approximation of the upper-tier summary MHCLG would
+# publish, which weights LSOAs by the populations the Indices themselves used (on IoD2019 the same
+# method gives the 24 counties' published File 11 IMD scores within 0.10 points).  Ranks among
+# districts are not ranks among upper-tier councils, so rank measures are not carried over.
+
+#: Columns that mark a district summaries CSV (any other CSV under raw/deprivation/ is left alone).
+DISTRICT_CSV_COLUMNS = ("area_code", "index_domain", "average_score", "average_rank", "deprivation_data_year")
+#: index_domain as written in the CSV (lower-cased) -> domain.
+DISTRICT_DOMAINS = {
+    "index of multiple deprivation": "imd",
+    "income deprivation": "income",
+    "employment deprivation": "employment",
+    "education, skills and training deprivation": "education",
+    "health deprivation and disability": "health",
+    "crime": "crime",
+    "barriers to housing and services": "barriers",
+    "living environment deprivation": "living",
+    "income deprivation affecting children": "idaci",
+    "income deprivation affecting older people": "idaopi",
+}
+#: Columns of the CSV carried to the upper-tier table (population-weighted means of LSOA values).
+DISTRICT_MEASURES = {
+    "average_score": "average_score",
+    "average_rank": "average_rank",
+    "proportion_bottom_decile": "proportion_lsoas_most_deprived_10pct",
+}
+#: The population each domain's county aggregate is weighted by: (first age, last age or None).
+DISTRICT_WEIGHT_AGES = {"idaci": (0, 15), "idaopi": (60, None)}
+ALL_RESIDENTS = (0, None)
+DISTRICT_CODE = re.compile(r"^E0[6789]\d{6}$")  # unitaries, shire districts, metropolitan districts, London boroughs
+
+
+@dataclass(frozen=True)
+class DistrictSummariesFile:
+    """One district summaries CSV and the edition its ``deprivation_data_year`` column states."""
+
+    path: Path
+    year: str
+
+
+def detect_district_summaries(path: Path) -> DistrictSummariesFile | None:
+    """The edition of a district summaries CSV (by its columns); None for any other file."""
+    from benchmark.data.readers import read_csv
+
+    path = Path(path)
+    if path.suffix.lower() != ".csv" or path.name.startswith((".", "~$")):
+        return None
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            header = handle.readline()
+    except (OSError, UnicodeDecodeError):
+        return None
+    columns = {c.strip().strip('"').lower() for c in header.split(",")}
+    if not set(DISTRICT_CSV_COLUMNS) <= columns:
+        return None
+    years = read_csv(path, ["deprivation_data_year"])["deprivation_data_year"].str.strip().dropna().unique()
+    if len(years) != 1 or not re.fullmatch(r"\d{4}", str(years[0])):
+        raise DataError(Problem(display_path(path), f"IoD district summaries: expected one edition in column 'deprivation_data_year', found {', '.join(map(str, years)) or 'none'}"))
+    return DistrictSummariesFile(path, str(years[0]))
+
+
+def find_district_summaries(raw_dir: Path | str) -> list[DistrictSummariesFile]:
+    """Every district summaries CSV anywhere under ``raw/deprivation/``, oldest edition first; two
+    files of one edition are a :class:`DataError`."""
+    folder = Path(raw_dir) / FOLDER
+    found = [hit for path in sorted(folder.rglob("*.csv")) if (hit := detect_district_summaries(path)) is not None]
+    years = [f.year for f in found]
+    problems = [Problem(display_path(f.path), f"a second IoD district summaries file of edition {f.year}; keep one")
+                for i, f in enumerate(found) if f.year in years[:i]]
+    if problems:
+        raise DataError(problems)
+    return sorted(found, key=lambda f: f.year)
+
+
+def read_district_summaries(path: Path, year: str, source: str) -> pd.DataFrame:
+    """Tidy district rows of one summaries CSV: council (district code), year, measure, domain, value, unit, source."""
+    from benchmark.data.readers import read_csv
+
+    table = read_csv(path, ["area_code", "index_domain", *DISTRICT_MEASURES])
+    log = ProblemLog()
+    codes = table["area_code"].astype("string").str.strip()
+    domains = table["index_domain"].astype("string").str.strip().str.lower().map(DISTRICT_DOMAINS)
+    for row, name in table.loc[domains.isna(), "index_domain"].items():
+        log.add(path, f"'{name}' is not an index or domain of the Indices of Deprivation", row=int(row), column="index_domain")
+    for row, code in codes[~codes.str.match(DISTRICT_CODE.pattern).fillna(False).astype(bool)].items():
+        log.add(path, f"'{code}' is not an English district code", row=int(row), column="area_code")
+    key = pd.DataFrame({"code": codes, "domain": domains})
+    for row in key.index[key.duplicated()]:
+        log.add(path, f"{codes[row]} {table.at[row, 'index_domain']}: a second row", row=int(row))
+    parts = []
+    for column, measure in DISTRICT_MEASURES.items():
+        values = to_number(table[column], path, column, log)
+        parts.append(pd.DataFrame({"council": codes.to_numpy(), "year": year, "measure": measure, "domain": domains.to_numpy(),
+                                   "value": values.to_numpy(), "unit": MEASURE_PATTERNS[measure][1], "source": source}))
+    log.raise_if_any()
+    return pd.concat(parts, ignore_index=True)
+
+
+def _district_weights(raw_dir: Path) -> pd.DataFrame:
+    """Mid-2021 district populations (rows: district code) in the age ranges the aggregates are weighted by."""
+    from benchmark.data import population
+
+    pop_csv = raw_dir / population.POP2021_FILE
+    by_age = population._read_pop2021(pop_csv, population.pop2021_year(pop_csv))
+    single = {age: int(str(age).rstrip("+")) for age in by_age.columns}
+    weights = {}
+    for name, (first, last) in {"all": ALL_RESIDENTS, **DISTRICT_WEIGHT_AGES}.items():
+        columns = [age for age, number in single.items() if number >= first and (last is None or number <= last)]
+        weights[name] = by_age[columns].sum(axis=1, min_count=len(columns))
+    return pd.DataFrame(weights)
+
+
+def upper_tier_from_districts(districts: pd.DataFrame, raw_dir: Path | str) -> pd.DataFrame:
+    """Upper-tier rows from district rows: councils that are districts as published, shire
+    counties as the population-weighted mean of their districts (module notes above).
+
+    A county with any district missing from the file gets no row (so a county abolished before the
+    edition, e.g. Cumbria for IoD2025, is simply absent), never a partial mean.
+    """
+    from benchmark.data import population
+    from benchmark.data.readers import read_csv
+
+    raw_dir = Path(raw_dir)
+    councils = districts[districts["council"].str.match(COUNCIL_CODE_PATTERN.pattern)]
+    lookup = read_csv(raw_dir / population.COUNTY_LOOKUP_FILE, ["LAD20CD", "CTY20CD"])
+    lookup = pd.DataFrame({"district": lookup["LAD20CD"].str.strip(), "county": lookup["CTY20CD"].str.strip()})
+    lookup = lookup[lookup["county"].str.match(COUNCIL_CODE_PATTERN.pattern).fillna(False).astype(bool)]
+    weights = _district_weights(raw_dir)
+    shire = districts[districts["council"].str.startswith("E07")].merge(lookup, left_on="council", right_on="district")
+    weight_name = shire["domain"].map(lambda d: d if d in DISTRICT_WEIGHT_AGES else "all")
+    shire = shire.assign(weight=[weights.at[c, w] if c in weights.index else np.nan for c, w in zip(shire["council"], weight_name)])
+    expected = lookup.groupby("county")["district"].nunique()
+    grouped = shire.assign(weighted=shire["value"] * shire["weight"]).groupby(["county", "year", "measure", "domain", "unit", "source"])
+    counties = grouped.agg(weighted=("weighted", lambda s: s.sum(min_count=len(s))), weight=("weight", lambda s: s.sum(min_count=len(s))),
+                           districts=("council", "nunique")).reset_index()
+    complete = counties["districts"].to_numpy() == counties["county"].map(expected).to_numpy()
+    counties = counties[complete].assign(value=lambda f: f["weighted"] / f["weight"]).rename(columns={"county": "council"})
+    return pd.concat([councils, counties[councils.columns]], ignore_index=True)
+
+
+def load_district_editions(raw_dir: Path | str, skip_years: set[str] = frozenset()) -> pd.DataFrame | None:
+    """Upper-tier rows of every district summaries edition found (except ``skip_years``), or None."""
+    raw_dir = Path(raw_dir)
+    parts = []
+    for found in find_district_summaries(raw_dir):
+        if found.year in skip_years:
+            continue  # the publisher's own upper-tier summaries (File 11) of that edition are used
+        source = _source_for(found.path, raw_dir, found.year).replace("_upper_tier", "_districts")
+        parts.append(upper_tier_from_districts(read_district_summaries(found.path, found.year, source), raw_dir))
+    return pd.concat(parts, ignore_index=True) if parts else None

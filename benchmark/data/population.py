@@ -32,7 +32,8 @@ in the code:
   (E07) per ``la_codes/ons-lookups/030.csv`` (2020 lookup); a county none of whose districts is in
   the file (Northamptonshire in 2021) is left out, a county with only some of them is an error.
 * ``population/ukpopestimatesmid2020on2021geography.csv``: ONS MYE5 (area and density), on 2021
-  geography for every year, so abolished councils are absent from it.
+  geography for every year, so abolished councils are absent from it; the MYE5 sheets of the MYE
+  workbooks add the years and councils it lacks (mid-2021 onwards, the April 2023 unitaries).
 
 Values:
 
@@ -84,6 +85,9 @@ COUNTY_LOOKUP_FILE = "la_codes/ons-lookups/030.csv"
 MYE5_FILE = "population/ukpopestimatesmid2020on2021geography.csv"
 MYE5_SOURCE = "ons_mye5_2020"
 MYE5_DENSITY_COLUMN = re.compile(r"^(\d{4}) people per sq\. km$")
+MYE5_SHEET = re.compile(r"MYE ?5", re.IGNORECASE)
+#: In the workbooks' MYE5 sheet (one mid-2023 header reads "2022 people per sq. km2").
+MYE5_WORKBOOK_DENSITY_COLUMN = re.compile(r"^(\d{4}) people per sq\. km2?$")
 _POP_VALUE_COLUMN = re.compile(r"population_((?:19|20)\d{2})")
 
 
@@ -265,7 +269,47 @@ def load_area_and_density(raw_dir: Path) -> pd.DataFrame:
         frames.append(pd.DataFrame({"council": codes, "year": year, "measure": "population_density", "value": values, "unit": "persons_per_sq_km"}))
     out = pd.concat(frames, ignore_index=True)
     out["source"] = MYE5_SOURCE
+    # ONS's MYE workbooks carry MYE5 too, on their own release's geography (from mid-2022 on April
+    # 2023 boundaries, so with the 2023 unitaries).  They only add what the file above lacks (newer
+    # years, newer councils), newest release first: figures already used for a council and year stay
+    # as they were, although ONS has since revised the back series on the Census 2021 base.
+    workbooks = sorted(_workbook_mye5(Path(raw_dir)), key=lambda item: item[0], reverse=True)
+    out = pd.concat([out, *(frame for _, frame in workbooks)], ignore_index=True).drop_duplicates(["council", "year", "measure"], keep="first")
     return tidy(out.sort_values(["measure", "year", "council"], kind="stable"))
+
+
+def _workbook_mye5(raw_dir: Path) -> list[tuple[str, pd.DataFrame]]:
+    """(release mid-year, tidy area and density rows) of the MYE5 sheet of every MYE workbook used
+    for population (:func:`mye2_files`); workbooks without one are skipped."""
+    out = []
+    for path, found in mye2_files(raw_dir).used.values():
+        if found.hints.get("format") != "workbook":
+            continue
+        sheets = [name for name in pd.ExcelFile(path, engine="calamine").sheet_names if MYE5_SHEET.fullmatch(name.strip())]
+        if not sheets:
+            continue
+        grid = pd.read_excel(path, sheet_name=sheets[0], header=None, engine="calamine", dtype=object)
+        header_rows = [i for i, cell in enumerate(grid.iloc[:30, 0]) if str(cell).strip() == "Code"]
+        if not header_rows:
+            raise DataError(Problem(display_path(path), f"sheet '{sheets[0]}': no header row starting 'Code' in the first 30 rows"))
+        header = [str(cell).strip() for cell in grid.iloc[header_rows[0]]]
+        body = grid.iloc[header_rows[0] + 1:].set_axis(header, axis=1)
+        density_columns = {m.group(1): column for column in header if (m := MYE5_WORKBOOK_DENSITY_COLUMN.match(column))}
+        if "Area (sq km)" not in header or not density_columns:
+            raise DataError(Problem(display_path(path), f"sheet '{sheets[0]}': expected 'Area (sq km)' and 'YYYY people per sq. km' columns"))
+        codes = _clean_codes(body["Code"].astype("string"))
+        body, codes = body[codes.str.match(COUNCIL_CODE_PATTERN).to_numpy()], codes[codes.str.match(COUNCIL_CODE_PATTERN)]
+        _require_unique(codes, path)
+        log = ProblemLog()
+        release = max(density_columns)
+        frames = [pd.DataFrame({"council": codes.to_numpy(), "year": release, "measure": "area_sq_km", "unit": "sq_km",
+                                "value": to_number(body["Area (sq km)"], path, "Area (sq km)", log, minimum=0).to_numpy()})]
+        for year, column in density_columns.items():
+            frames.append(pd.DataFrame({"council": codes.to_numpy(), "year": year, "measure": "population_density", "unit": "persons_per_sq_km",
+                                        "value": to_number(body[column], path, column, log, minimum=0).to_numpy()}))
+        log.raise_if_any()
+        out.append((release, pd.concat(frames, ignore_index=True).assign(source=found.source_id)))
+    return out
 
 
 # --------------------------------------------------------------------------------------- checks

@@ -42,6 +42,23 @@ _ASHE_SHA256 = {
     2020: "6ea8f6473d71bfef6767df97c49969ad3c0fa570ee501ccf17c67d41b84bec81",
 }
 
+_CENSUS = "github.com/talentseek/flourish @76f8196"
+_CENSUS_LEVELS = {"ctry": "countries", "rgn": "regions", "utla": "upper-tier local authorities", "ltla": "lower-tier local authorities (districts)"}
+_CENSUS_FILES = {
+    ("TS007a", "ctry"): ("age by five-year band", "e68fa2352a77fd363108e31a54f28cebaeed265104aa74679f3eb16d07af37c0"),
+    ("TS007a", "rgn"): ("age by five-year band", "7ae0cf3ae4b651fc4736f2c081842debe8dbbd78ecf35a4d6974ccbbb67e4684"),
+    ("TS007a", "utla"): ("age by five-year band", "b22088662984e1cd484b73f984813c5e09f61415a9c4c852da1c7f410e4eb2f8"),
+    ("TS007a", "ltla"): ("age by five-year band", "fb954e12e6c519598f277255886d7b7176684f32a14219535b05eca0fa052ec6"),
+    ("TS054", "ctry"): ("tenure of household", "ebc27ceec79c81377d46bb2b9f2240c93b9aeaaf0ee1c377af07328813d847ca"),
+    ("TS054", "rgn"): ("tenure of household", "324de21dfc64459d2d7163a8d4b6ba97b8573d2907a8ddbf216b648732a09893"),
+    ("TS054", "utla"): ("tenure of household", "859ad8ffb7415264e793777551dc3d1d1b15c0868fa0990b849d250f800d2bf2"),
+    ("TS054", "ltla"): ("tenure of household", "81484b4c45b6a8cb3d3781942916adbf31ae8958286893a94e489949dc403355"),
+    ("TS062", "ctry"): ("NS-SeC, incl. L15 full-time students", "4368fca2f1afe1656c2417f44187aef286977e9ea9181e6e2700eedc0a990a32"),
+    ("TS062", "rgn"): ("NS-SeC, incl. L15 full-time students", "2bddbd009b281ffe43fb8282e7a0f76ce3a2112fb62ea8609fedaf4da73bb049"),
+    ("TS062", "utla"): ("NS-SeC, incl. L15 full-time students", "183cf444be55e5f1e5bfbe2414f1fd734a6f352fade21fc27798703baeaab4b1"),
+    ("TS062", "ltla"): ("NS-SeC, incl. L15 full-time students", "88d2b32a92cceef680fe67c1018674274d77f874868163af61669a7791a93aad"),
+}
+
 SOURCES: tuple[Source, ...] = (
     Source("ascfr_2017_18_gce", "ascfr/Support Type With Populations with per100k.rds.csv", "NHS Digital",
            "Adult Social Care Finance Return 2017-18, gross current expenditure, council level", "2017-18",
@@ -95,6 +112,29 @@ SOURCES: tuple[Source, ...] = (
     Source("iod2015_upper_tier", "deprivation/File_11_ID_2015_Upper-tier_Local_Authority_Summaries.xlsx",
            "Department for Communities and Local Government", "English Indices of Deprivation 2015, File 11: upper-tier local authority summaries", "2015",
            "As above for IoD2015; 152 upper-tier areas", "Scores are not comparable across editions in absolute terms", _HUB, "efba40a1b6541797e11a44cd8e07af221740b215dcd3605eb0009333b5f8a2aa"),
+    Source("iod2025_districts", "deprivation/iod2025/indices_of_deprivation_2025_lad.csv",
+           "Ministry of Housing, Communities and Local Government", "English Indices of Deprivation 2025, lower-tier local authority summaries (File 10, reshaped long)", "2025",
+           "IMD and the nine other indices and domains, incl. IDAOPI: average rank, average score and proportion of LSOAs in the most deprived 10%, for 296 districts (2024 codes)",
+           "A reshape (one row per district and index) by the repository's owner of MHCLG's first version of File 10; MHCLG reissued File 10 on 17 Nov 2025 "
+           "(only West Northamptonshire and Cherwell differ, by thousandths). Upper-tier values: unitaries, metropolitan districts and London boroughs as published; "
+           "shire counties are the population-weighted mean of their districts (ONS mid-2021 district populations; IDACI weighted by ages 0-15, IDAOPI by 60+), "
+           "an approximation of the upper-tier summary MHCLG would publish (checked on IoD2019: the same method gives the 24 counties' published IMD scores within 0.10 points). Ranks among districts are not carried to the upper-tier table",
+           "github.com/traffordDataLab/open_data @3fcf109", "feebe84170c06e65b768438e8e3763514d49ec3d9c0f606fbfdb7150bd4b8ba0"),
+    *(
+        Source(f"census2021_{table.lower()}_{level}", f"census2021/census2021-{table.lower()}-{level}.csv", "Office for National Statistics",
+               f"Census 2021 {table} ({words}), {_CENSUS_LEVELS[level]}", "Census 2021 (21 March 2021)",
+               f"Nomis bulk table: {words}, one column a category",
+               "2021 geography: Cumbria, North Yorkshire and Somerset are still counties; the April 2023 unitaries are summed from their districts (ltla)"
+               if level in ("utla", "ltla") else "", _CENSUS, sha256)
+        for (table, level), (words, sha256) in _CENSUS_FILES.items()
+    ),
+    *(
+        Source(f"census2021_{table.lower()}_metadata", f"census2021/{name}", "Office for National Statistics",
+               f"Census 2021 {table}: ONS dataset metadata (title, release date, distributions)", "Census 2021",
+               "Dataset description as ONS publishes it with the download", "", _CENSUS, sha256, "n/a (documentation)")
+        for table, name, sha256 in (("TS054", "ts054-2021-2.txt", "904844fea054b265995f56124f7857a8e28bfe9c6aa42195db5f7b7f173f0ca8"),
+                                    ("TS062", "ts062-2021-1.txt", "abd62bc7d26a8a752f9b81251eb56a7a77dd55b9b94cd21841166089dbcc08de"))
+    ),
     *(
         Source(f"ashe_table8_7a_{year}", f"earnings/Home Geography Table 8.7a   Annual pay - Gross {year}.xls", "Office for National Statistics",
                f"Annual Survey of Hours and Earnings {year}, Table 8.7a, annual gross pay by home geography", str(year),

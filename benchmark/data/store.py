@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from benchmark import __version__
-from benchmark.data import ascfr, ascfr_datafile, ascof, catalogue, deprivation, earnings, neighbours, population
+from benchmark.data import ascfr, ascfr_datafile, ascof, catalogue, census, deprivation, earnings, neighbours, population
 from benchmark.data.catalogue import Catalogue, CatalogueFile
 from benchmark.data.councils import CouncilRegistry, build_council_table
 from benchmark.data.readers import display_path
@@ -129,6 +129,7 @@ def _builders(raw: Path, files: list[CatalogueFile]) -> dict[str, Callable[[dict
         "area_and_density": lambda t, r: population.load_area_and_density(raw),
         "deprivation": lambda t, r: deprivation.load_deprivation(raw),
         "earnings": lambda t, r: earnings.load_earnings(raw),
+        "census": lambda t, r: census.load_census(raw),
         "ascof": lambda t, r: ascof.load_ascof(raw),
         "ascof_measure_direction": lambda t, r: ascof.load_measure_direction(raw).reset_index(),
         "nearest_neighbours": lambda t, r: neighbours.load_nearest_neighbours(raw),

@@ -49,6 +49,7 @@ TIDY_TABLES = {
     "area_and_density": ([], pa.Check.gt(0)),
     "deprivation": (["domain"], None),
     "earnings": ([], pa.Check.ge(0)),
+    "census": ([], pa.Check.ge(0)),
     "ascof": (["disaggregation"], None),
 }
 

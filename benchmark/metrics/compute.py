@@ -17,14 +17,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from benchmark.data.mhclg import ENGLAND
 from benchmark.data.sources import SOURCES_BY_ID
 from benchmark.data.tidy import financial_year, financial_year_start
 from benchmark.errors import UserError
-from benchmark.metrics.registry import METRICS, metric_table
+from benchmark.metrics.registry import LONG_TERM_SETTINGS, METRICS, metric_table
 
 PANEL_COLUMNS = ["council", "year", "metric_id", "value", "numerator", "denominator", "unit", "source",
                  "illustrative", "missing_reason"]
 _VALUES = ["council", "year", "metric_id", "numerator", "denominator", "value"]
+#: national values also carry ``source`` where a recipe knows the files of each row (NaN otherwise:
+#: the panel then cites the registry's tables by year, :func:`sources_for_year`)
+_VALUES_WITH_SOURCE = _VALUES + ["source"]
 
 REASON_ABSENT = "council not in the source for this year"
 REASON_NUMERATOR = "suppressed or not reported in the source"
@@ -158,6 +162,193 @@ def _deprivation_metrics(tables, recipes: list[dict]) -> pd.DataFrame:
     return pd.concat(pieces, ignore_index=True)
 
 
+# ------------------------------------------------------------------------------------------------
+# sources of each row: the files of its own year
+# ------------------------------------------------------------------------------------------------
+
+def _year_sources(frame: pd.DataFrame) -> pd.Series:
+    """year -> the table's source ids of that year, joined by '+'."""
+    pairs = frame[["year", "source"]].drop_duplicates().astype(str)
+    return pairs.groupby("year", sort=False)["source"].agg("+".join)
+
+
+def _population_sources(tables) -> pd.Series:
+    """financial year -> the ONS file of the mid-year population it is divided by."""
+    by_mid_year = _year_sources(tables.population_bands)
+    return pd.Series(by_mid_year.to_numpy(), index=_fy_of_mid_year(pd.Series(by_mid_year.index)).to_numpy())
+
+
+def _cite(numerator_sources: pd.Series, denominator_sources: pd.Series | None = None) -> pd.Series:
+    """'numerator+denominator' source ids per row (the numerator's alone where the other is missing)."""
+    numerator_sources = numerator_sources.astype(object)
+    if denominator_sources is None:
+        return numerator_sources
+    both = numerator_sources + "+" + denominator_sources.astype(object)
+    return both.where(denominator_sources.notna(), numerator_sources)
+
+
+def _per_head(numerators: pd.DataFrame, population: pd.DataFrame, population_sources: pd.Series, recipes: list[dict]) -> pd.DataFrame:
+    """numerators (council, year, metric_id, numerator, source) divided by each metric's population band."""
+    band_of = {m["id"]: m["recipe"]["denominator"][1] for m in recipes}
+    out = _attach_denominator(numerators, population, band_of)
+    out["value"] = out["numerator"] / out["denominator"].where(out["denominator"] != 0)
+    out["source"] = _cite(out["source"], out["year"].map(population_sources))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# MHCLG revenue outturn (RO3, RSX, RS) and budget (RA)
+# ------------------------------------------------------------------------------------------------
+
+def _councils_only(frame: pd.DataFrame) -> pd.DataFrame:
+    """MHCLG rows without the England row (which includes MHCLG's estimates for non-returners)."""
+    return frame[frame["council"] != ENGLAND]
+
+
+def _ro3_total(tables, measure: str) -> pd.DataFrame:
+    """council, year, value, source: one RO3 column of the adult social care total."""
+    ro3 = _councils_only(tables.ro3)
+    rows = ro3[(ro3["measure"] == measure) & (ro3["line"] == "total")]
+    return rows[["council", "year", "value", "source"]].astype({"council": str, "year": str, "source": str})
+
+
+def net_outturn(tables) -> pd.DataFrame:
+    """council, year, value, source: each council's net current expenditure on adult social care in
+    every year an outturn publication holds, one publication per year: RO3 where it holds the year
+    (its lines are the fullest), else RSX (equal to RO3's total council by council, checked by
+    ``validate``), else RS (RSX's predecessor)."""
+    frames, taken = [], set()
+    for name in ("ro3", "rsx", "rs"):
+        table = _councils_only(tables.frames[name])
+        rows = table[(table["measure"] == "net_current_expenditure") & (table["line"] == "total") & ~table["year"].isin(taken)]
+        taken |= set(rows["year"])
+        frames.append(rows[["council", "year", "value", "source"]])
+    return pd.concat(frames, ignore_index=True).astype({"council": str, "year": str, "source": str})
+
+
+def _ro3_per_head_metrics(tables, population: pd.DataFrame, population_sources: pd.Series, recipes: list[dict]) -> pd.DataFrame:
+    ro3 = _councils_only(tables.ro3)
+    year_source = _year_sources(ro3)
+    pieces = []
+    for m in recipes:
+        r = m["recipe"]
+        rows = ro3[(ro3["measure"] == r["measure"]) & ro3["line"].isin(r["lines"])]
+        summed = _strict_sum(rows[["council", "year", "value"]].astype({"council": str, "year": str}), ["council", "year"])
+        pieces.append(summed.rename(columns={"value": "numerator"}).assign(metric_id=m["id"]))
+    numerators = pd.concat(pieces, ignore_index=True)
+    numerators["source"] = numerators["year"].map(year_source)
+    return _per_head(numerators, population, population_sources, recipes)
+
+
+def _net_outturn_metrics(tables, population: pd.DataFrame, population_sources: pd.Series, recipes: list[dict]) -> pd.DataFrame:
+    outturn = net_outturn(tables).rename(columns={"value": "numerator"})
+    numerators = pd.concat([outturn.assign(metric_id=m["id"]) for m in recipes], ignore_index=True)
+    return _per_head(numerators, population, population_sources, recipes)
+
+
+def _ro3_share_metrics(tables, recipes: list[dict]) -> pd.DataFrame:
+    gross = _ro3_total(tables, "gross_expenditure").rename(columns={"value": "denominator"})
+    pieces = []
+    for m in recipes:
+        part = _ro3_total(tables, m["recipe"]["measure"]).rename(columns={"value": "numerator"})
+        frame = part.merge(gross[["council", "year", "denominator"]], on=["council", "year"], how="outer")
+        frame["value"] = m["multiplier"] * frame["numerator"] / frame["denominator"].where(frame["denominator"] != 0)
+        pieces.append(frame.assign(metric_id=m["id"]))
+    return pd.concat(pieces, ignore_index=True)
+
+
+def _ro3_level_metrics(tables, recipes: list[dict]) -> pd.DataFrame:
+    pieces = []
+    for m in recipes:
+        frame = _ro3_total(tables, m["recipe"]["measure"])
+        pieces.append(frame.assign(metric_id=m["id"], numerator=frame["value"], denominator=np.nan))
+    return pd.concat(pieces, ignore_index=True)
+
+
+def budget_against_outturn(tables) -> pd.DataFrame:
+    """council, year, budget_gbp, outturn_gbp, over_budget_gbp, over_budget_pct, budget_to_outturn_ratio,
+    source: RA's budgeted net current expenditure on adult social care beside the same year's outturn
+    (:func:`net_outturn`), for every year RA holds.  Over budget is outturn - budget (negative: under)."""
+    ra = _councils_only(tables.ra)
+    budget = ra.loc[(ra["measure"] == "budget_net_current_expenditure") & (ra["line"] == "total"), ["council", "year", "value", "source"]]
+    budget = budget.astype({"council": str, "year": str, "source": str}).rename(columns={"value": "budget_gbp", "source": "budget_source"})
+    outturn = net_outturn(tables).rename(columns={"value": "outturn_gbp", "source": "outturn_source"})
+    out = budget.merge(outturn, on=["council", "year"], how="left")
+    out["over_budget_gbp"] = out["outturn_gbp"] - out["budget_gbp"]
+    budget_known = out["budget_gbp"].where(out["budget_gbp"] != 0)
+    out["over_budget_pct"] = 100 * out["over_budget_gbp"] / budget_known
+    out["budget_to_outturn_ratio"] = out["budget_gbp"] / out["outturn_gbp"].where(out["outturn_gbp"] != 0)
+    out["source"] = _cite(out["budget_source"], out["outturn_source"])
+    return out.drop(columns=["budget_source", "outturn_source"])
+
+
+def _budget_outturn_metrics(tables, recipes: list[dict]) -> pd.DataFrame:
+    both = budget_against_outturn(tables)
+    # numerator and denominator as each figure is formed, so that a missing value says which side is missing
+    parts = {"ratio": ("budget_gbp", "outturn_gbp", "budget_to_outturn_ratio"),
+             "over_budget_pct": ("over_budget_gbp", "budget_gbp", "over_budget_pct")}
+    pieces = []
+    for m in recipes:
+        numerator, denominator, value = parts[m["recipe"]["measure"]]
+        pieces.append(pd.DataFrame({"council": both["council"], "year": both["year"], "metric_id": m["id"],
+                                    "numerator": both[numerator], "denominator": both[denominator], "value": both[value],
+                                    "source": both["source"]}))
+    return pd.concat(pieces, ignore_index=True)
+
+
+# ------------------------------------------------------------------------------------------------
+# ASC-FR long-term care by setting: the older packs and the data file as one series
+# ------------------------------------------------------------------------------------------------
+
+_LTC_KEYS = ["council", "year", "age_band", "support_setting"]
+
+
+def _long_term_cells(tables, cells: pd.DataFrame) -> pd.DataFrame:
+    """council, year, age_band, support_setting (with 'total'), value, source: long-term care gross
+    current expenditure, mandatory, all primary support reasons.
+
+    The data file gives its own 'total'; the older packs' named settings are summed (strictly) to
+    make theirs.  A year both hold is taken from the data file, NHS England's current publication.
+    The packs' rows carry no source here: they are cited by their year's files (sources_for_year).
+    """
+    data = tables.ascfr_datafile
+    new = data[(data["measure"] == "gross_current_expenditure") & (data["care_type"] == "long_term")
+               & (data["primary_support_reason"] == "total") & (data["data_type"] == "mandatory")]
+    new = new[_LTC_KEYS + ["value", "source"]].astype({c: str for c in _LTC_KEYS + ["source"]})
+    old = cells[(cells["care_type"] == "long_term") & cells["support_setting"].isin(LONG_TERM_SETTINGS)
+                & ~cells["year"].isin(set(new["year"]))][_LTC_KEYS + ["value"]]
+    old_total = _strict_sum(old, ["council", "year", "age_band"]).assign(support_setting="total")
+    old = pd.concat([old, old_total[_LTC_KEYS + ["value"]]], ignore_index=True).assign(source=np.nan)
+    return pd.concat([old, new], ignore_index=True)
+
+
+def _setting_sums(ltc: pd.DataFrame, recipes: list[dict]) -> pd.DataFrame:
+    """council, year, metric_id, numerator, source: each recipe's settings summed (strictly)."""
+    pieces = []
+    for m in recipes:
+        r = m["recipe"]
+        rows = ltc[(ltc["age_band"] == r["age_band"]) & ltc["support_setting"].isin(r["settings"])]
+        summed = _strict_sum(rows[["council", "year", "value"]], ["council", "year"])
+        sources = rows.groupby(["council", "year"], sort=False)["source"].first().rename("source").reset_index()
+        pieces.append(summed.merge(sources, on=["council", "year"], how="left").assign(metric_id=m["id"]))
+    return pd.concat(pieces, ignore_index=True).rename(columns={"value": "numerator"})
+
+
+def _long_term_care_metrics(ltc: pd.DataFrame, population: pd.DataFrame, population_sources: pd.Series,
+                            recipes: list[dict]) -> pd.DataFrame:
+    return _per_head(_setting_sums(ltc, recipes), population, population_sources, recipes)
+
+
+def _long_term_care_share_metrics(ltc: pd.DataFrame, recipes: list[dict]) -> pd.DataFrame:
+    numerators = _setting_sums(ltc, recipes)
+    totals = ltc[ltc["support_setting"] == "total"][["council", "year", "age_band", "value"]].rename(columns={"value": "denominator"})
+    band_of = {m["id"]: m["recipe"]["age_band"] for m in recipes}
+    out = numerators.assign(age_band=numerators["metric_id"].map(band_of)).merge(totals, on=["council", "year", "age_band"], how="left")
+    multiplier = out["metric_id"].map({m["id"]: m["multiplier"] for m in recipes})
+    out["value"] = multiplier * out["numerator"] / out["denominator"].where(out["denominator"] != 0)
+    return out.drop(columns="age_band")
+
+
 def national_values(tables) -> pd.DataFrame:
     """council, year, metric_id, numerator, denominator, value for every national metric (present rows only).
 
@@ -173,16 +364,27 @@ def _national_values(tables) -> pd.DataFrame:
         if m["recipe"] is not None:
             by_kind.setdefault(m["recipe"]["from"], []).append(m)
     population = _population(tables)
+    population_sources = _population_sources(tables)
     cells = _gce_cells(tables)
+    long_term = _long_term_cells(tables, cells)
     parts = [
         _expenditure_metrics(cells, population, by_kind["expenditure"]),
+        _long_term_care_metrics(long_term, population, population_sources, by_kind["long_term_care"]),
+        _long_term_care_share_metrics(long_term, by_kind["long_term_care_share"]),
         _unit_cost_metrics(tables, cells, by_kind["unit_cost"]),
         _additional_metrics(tables, by_kind["additional"]),
         _ascof_metrics(tables, population, by_kind["ascof"]),
         _population_share_metrics(population, by_kind["population_share"]),
         _deprivation_metrics(tables, by_kind["deprivation"]),
+        _ro3_per_head_metrics(tables, population, population_sources, by_kind["ro3_per_head"]),
+        _net_outturn_metrics(tables, population, population_sources, by_kind["net_outturn"]),
+        _ro3_share_metrics(tables, by_kind["ro3_share"]),
+        _ro3_level_metrics(tables, by_kind["ro3_level"]),
+        _budget_outturn_metrics(tables, by_kind["budget_outturn"]),
     ]
-    out = pd.concat([p[_VALUES].astype({"council": str, "year": str, "metric_id": str}) for p in parts], ignore_index=True)
+    parts = [p if "source" in p.columns else p.assign(source=np.nan) for p in parts]
+    out = pd.concat([p[_VALUES_WITH_SOURCE].astype({"council": str, "year": str, "metric_id": str, "source": object}) for p in parts],
+                    ignore_index=True)
     return out
 
 
@@ -295,7 +497,12 @@ def metric_panel(tables, local_panel: pd.DataFrame | None = None) -> pd.DataFram
     )
     panel["missing_reason"] = pd.Series(reason, index=panel.index).replace("", None)
     panel["unit"] = panel["metric_id"].map(registry["unit"])
-    panel["source"] = sources_for_year(tables, panel["metric_id"].map(registry["source"]), panel["year"])
+    # A row cites the files its value came from; a council without a value cites those of the same
+    # metric and year; a recipe that does not say cites the registry's tables by year.
+    own_files = panel["source"].astype(object)
+    own_files = own_files.fillna(own_files.groupby([panel["metric_id"], panel["year"]], sort=False).transform("first"))
+    by_year = sources_for_year(tables, panel["metric_id"].map(registry["source"]), panel["year"]).astype(object)
+    panel["source"] = own_files.fillna(by_year).astype("string")
     panel["illustrative"] = False
     panel = panel[PANEL_COLUMNS]
     if local_panel is not None and len(local_panel):

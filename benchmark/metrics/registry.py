@@ -36,6 +36,8 @@ _SETTINGS = {
     "supported_living": (("supported_living",), "supported living"),
     "other": (("other_long_term_care", "supported_accommodation"), "other long-term care and supported accommodation"),
 }
+#: every named long-term support setting (ASC-FR's 2016-17 key 5, undecoded and £0 throughout, is not one)
+LONG_TERM_SETTINGS: tuple[str, ...] = tuple(setting for settings, _ in _SETTINGS.values() for setting in settings)
 _AGES = {"65plus": ("65+", "65+"), "18to64": ("18-64", "18-64")}
 _GCE_SOURCES = "ascfr_expenditure+population_by_age"
 
@@ -57,6 +59,14 @@ def _gce_per_head(age: str) -> dict:
     }
 
 
+# Long-term care by setting is one series across ASC-FR's shapes: the older packs (council rows by
+# primary support reason, summed here) and NHS England's data file extract (all reasons, from its
+# first year on); both are mandatory gross current expenditure on long-term care, same definition.
+_LTC_SOURCES = "ascfr_expenditure+ascfr_datafile+population_by_age"
+_LTC_SERIES = ("from the older ASC-FR packs (summed over primary support reasons) and, from its first year, "
+               "NHS England's ASC-FR data file (all primary support reasons)")
+
+
 def _gce_setting(age: str, setting: str) -> dict:
     band, _ = _AGES[age]
     settings, words = _SETTINGS[setting]
@@ -65,13 +75,132 @@ def _gce_setting(age: str, setting: str) -> dict:
         "label": f"Gross current expenditure per head {band}: {words}",
         "unit": "gbp_per_head",
         "definition": f"ASC-FR gross current expenditure on long-term {words} ({', '.join(settings)}) for clients aged "
-                      f"{band} (mandatory rows, all primary support reasons) divided by the ONS mid-year population aged {band}",
-        "source": _GCE_SOURCES, "polarity": "neither", "kind": "rate",
+                      f"{band} (mandatory rows, all primary support reasons) divided by the ONS mid-year population aged {band}; "
+                      f"{_LTC_SERIES}",
+        "source": _LTC_SOURCES, "polarity": "neither", "kind": "rate",
         "denominator": f"population aged {band} (ONS mid-year)", "multiplier": 1, "error_model": "poisson",
         "gap_reference": "median", "gap_unit": "gbp", "topic": "spend",
-        "recipe": {"from": "expenditure", "age_band": band, "care_types": ("long_term",), "settings": settings,
-                   "denominator": ("population", band)},
+        "recipe": {"from": "long_term_care", "age_band": band, "settings": settings, "denominator": ("population", band)},
     }
+
+
+def _long_term_total(age: str) -> dict:
+    band, _ = _AGES[age]
+    return {
+        "id": f"gce_{age}_long_term_per_head_{age}_gbp",
+        "label": f"Gross current expenditure per head {band}: all long-term care",
+        "unit": "gbp_per_head",
+        "definition": f"ASC-FR gross current expenditure on long-term care for clients aged {band}, every support setting "
+                      f"(mandatory rows, all primary support reasons), divided by the ONS mid-year population aged {band}; "
+                      f"{_LTC_SERIES} (the data file's own total; the packs' settings summed)",
+        "source": _LTC_SOURCES, "polarity": "neither", "kind": "rate",
+        "denominator": f"population aged {band} (ONS mid-year)", "multiplier": 1, "error_model": "poisson",
+        "gap_reference": "median", "gap_unit": "gbp", "topic": "spend",
+        "recipe": {"from": "long_term_care", "age_band": band, "settings": ("total",), "denominator": ("population", band)},
+    }
+
+
+def _care_home_share(age: str) -> dict:
+    band, _ = _AGES[age]
+    return {
+        "id": f"care_home_share_of_long_term_{age}_pct",
+        "label": f"Care homes' share of long-term care spend, {band}",
+        "unit": "pct",
+        "definition": f"ASC-FR gross current expenditure on long-term residential and nursing care for clients aged {band} "
+                      f"as a percentage of their long-term care gross current expenditure in every setting; {_LTC_SERIES}",
+        "source": "ascfr_expenditure+ascfr_datafile", "polarity": "neither", "kind": "rate",
+        "denominator": f"long-term care gross current expenditure, {band} (£)", "multiplier": 100, "error_model": "binomial",
+        "gap_reference": "median", "gap_unit": "gbp", "topic": "spend",
+        "recipe": {"from": "long_term_care_share", "age_band": band, "settings": ("residential", "nursing")},
+    }
+
+
+# MHCLG's revenue outturn (RO3): the current finance data. Lines are RO3's own (benchmark/data/mhclg.py);
+# age bands name RO3's line suffix and the ONS band of the denominator.
+_RO3_SOURCES = "ro3+population_bands"
+_RO3_AGES = {"18to64": ("18_64", "18-64"), "65plus": ("65plus", "65+")}
+_RO3_CLIENT_GROUPS = {
+    "physical_support": "physical support", "sensory_support": "sensory support",
+    "memory_and_cognition": "support with memory and cognition", "learning_disability": "learning disability support",
+    "mental_health": "mental health support",
+}
+_RO3_MEASURE_WORDS = {"gross_expenditure": "gross", "net_current_expenditure": "net current"}
+
+
+def _ro3_per_head(metric_id: str, label: str, definition: str, measure: str, lines: tuple[str, ...], band: str,
+                  sources: str = _RO3_SOURCES, recipe_from: str = "ro3_per_head") -> dict:
+    return {
+        "id": metric_id, "label": label, "unit": "gbp_per_head",
+        "definition": f"{definition}, divided by the ONS mid-year population aged {band} of the year the financial year starts in",
+        "source": sources, "polarity": "neither", "kind": "rate",
+        "denominator": f"population aged {band} (ONS mid-year)", "multiplier": 1, "error_model": "poisson",
+        "gap_reference": "median", "gap_unit": "gbp", "topic": "spend",
+        "recipe": {"from": recipe_from, "measure": measure, "lines": lines, "denominator": ("population", band)},
+    }
+
+
+def _ro3_client_group(group: str, age: str) -> dict:
+    suffix, band = _RO3_AGES[age]
+    words = _RO3_CLIENT_GROUPS[group]
+    return _ro3_per_head(
+        f"asc_{group}_{age}_gross_per_head_{age}_gbp", f"Gross spend per head {band}: {words} (RO3)",
+        f"MHCLG revenue outturn (RO3) gross expenditure (C3) on {words} for clients aged {band} (primary support reason line)",
+        "gross_expenditure", (f"{group}_{suffix}",), band)
+
+
+def _ro3_age_band(age: str) -> dict:
+    suffix, band = _RO3_AGES[age]
+    return _ro3_per_head(
+        f"asc_{age}_gross_per_head_{age}_gbp", f"Gross spend per head {band}: all primary support reasons (RO3)",
+        f"MHCLG revenue outturn (RO3) gross expenditure (C3) on the five primary support reason lines for clients aged {band} "
+        "(physical, sensory, memory and cognition, learning disability, mental health; summed, missing if any is)",
+        "gross_expenditure", tuple(f"{group}_{suffix}" for group in _RO3_CLIENT_GROUPS), band)
+
+
+def _ro3_share(measure: str, label: str, words: str) -> dict:
+    return {
+        "id": f"asc_{measure}_pct_of_gross", "label": label, "unit": "pct",
+        "definition": f"MHCLG revenue outturn (RO3), total adult social care: {words} as a percentage of gross expenditure (C3)",
+        "source": "ro3", "polarity": "neither", "kind": "rate",
+        "denominator": "gross expenditure on adult social care (£)", "multiplier": 100, "error_model": "binomial",
+        "gap_reference": "median", "gap_unit": "gbp", "topic": "spend",
+        "recipe": {"from": "ro3_share", "measure": measure},
+    }
+
+
+def _ro3_level(measure: str, metric_id: str, label: str) -> dict:
+    return {
+        "id": metric_id, "label": label, "unit": "gbp",
+        "definition": f"MHCLG revenue outturn (RO3), total adult social care, {ro3_column(measure)}, in pounds "
+                      "(published in £ thousand), as the publisher shows it",
+        "source": "ro3", "polarity": "neither", "kind": "level", "denominator": None, "multiplier": 1, "error_model": None,
+        "gap_reference": None, "gap_unit": None, "topic": "spend",
+        "recipe": {"from": "ro3_level", "measure": measure},
+    }
+
+
+def ro3_column(measure: str) -> str:
+    """RO3's column label for a measure id, e.g. 'Net current expenditure (C7 = C3 - C6)'."""
+    from benchmark.data.mhclg import ro3_measure_labels
+
+    label = ro3_measure_labels[measure]
+    return label[0].lower() + label[1:]
+
+
+def _budget_against_outturn() -> tuple[dict, dict]:
+    common = {"source": "ra+ro3+rsx+rs", "polarity": "neither", "kind": "level", "denominator": None, "multiplier": 1,
+              "error_model": None, "gap_reference": None, "gap_unit": None, "topic": "budget"}
+    outturn = ("outturn: net current expenditure on adult social care from the revenue outturn of the same year "
+               "(RO3's total where RO3 holds the year, else RSX's, which equals it council by council, else RS's)")
+    budget = "budget: MHCLG Revenue Account (RA) net current expenditure on adult social care (line 360), set before the year"
+    return (
+        {**common, "id": "asc_budget_to_outturn_ratio", "label": "Budget set against net spend (RA budget / outturn)",
+         "unit": "ratio", "definition": f"{budget}, divided by {outturn}; below 1 means the year cost more than was budgeted",
+         "recipe": {"from": "budget_outturn", "measure": "ratio"}},
+        {**common, "id": "asc_outturn_over_budget_pct", "label": "Spend over (+) or under (-) budget, % of budget",
+         "unit": "pct", "definition": f"({outturn} minus {budget}) as a percentage of the budget; negative: under budget",
+         "recipe": {"from": "budget_outturn", "measure": "over_budget_pct"}},
+    )
 
 
 def _unit_cost(age: str, setting: str) -> dict:
@@ -117,6 +246,27 @@ METRICS: tuple[dict, ...] = (
     _gce_per_head("65plus"),
     _gce_per_head("18to64"),
     *(_gce_setting(age, setting) for age in ("65plus", "18to64") for setting in _SETTINGS),
+    *(_long_term_total(age) for age in ("65plus", "18to64")),
+    *(_care_home_share(age) for age in ("65plus", "18to64")),
+    _ro3_per_head("asc_gross_per_head_18plus_gbp", "Gross spend on adult social care per head 18+ (RO3)",
+                  "MHCLG revenue outturn (RO3) gross expenditure (C3), total adult social care", "gross_expenditure", ("total",), "18+"),
+    _ro3_per_head("asc_net_per_head_18plus_gbp", "Net spend on adult social care per head 18+",
+                  "Net current expenditure on adult social care from MHCLG's revenue outturn: RO3's total (C7) where RO3 holds "
+                  "the year, else RSX's adult social care total (equal to RO3's council by council), else RS's (line 360)",
+                  "net_current_expenditure", ("total",), "18+", sources="ro3+rsx+rs+population_bands", recipe_from="net_outturn"),
+    *(_ro3_age_band(age) for age in _RO3_AGES),
+    *(_ro3_client_group(group, age) for age in _RO3_AGES for group in _RO3_CLIENT_GROUPS),
+    _ro3_per_head("asc_care_assessment_gross_per_head_18plus_gbp", "Care assessment and safeguarding: gross spend per head 18+ (RO3)",
+                  "MHCLG revenue outturn (RO3) gross expenditure (C3) on care assessment and safeguarding (the social care "
+                  "activities of assessment and care management)", "gross_expenditure", ("care_assessment_safeguarding",), "18+"),
+    _ro3_share("sales_fees_charges", "Share of gross spend met by sales, fees and charges (RO3)",
+               "sales, fees and charges (C4, mostly client contributions)"),
+    _ro3_share("other_income", "Share of gross spend met by other income (RO3)",
+               "other income (C5: NHS, Better Care Fund and other contributions)"),
+    _ro3_share("employees", "Employees' share of gross spend (RO3)", "employees (C1)"),
+    _ro3_level("gross_expenditure", "asc_gross_expenditure_gbp", "Gross spend on adult social care (RO3), £"),
+    _ro3_level("net_current_expenditure", "asc_net_expenditure_gbp", "Net spend on adult social care (RO3), £"),
+    *_budget_against_outturn(),
     *(_unit_cost(age, setting) for age in ("65plus", "18to64") for setting in ("residential", "nursing")),
     {
         "id": "bcf_income_gbp", "label": "Income from the Better Care Fund (ASC-FR)", "unit": "gbp",

@@ -28,6 +28,9 @@ Definitions (per council, year, metric):
     phi = mean(z_w^2); tau^2 = max(0, (n phi - (n - 1)) / (sum w - sum w^2 / sum w)), w = 1/s^2;
   - limits for the council = target +/- z_a sqrt(s_council^2 + tau^2), z_a = 1.959964 (95%) and
     3.090232 (99.8%), lower limits floored at 0 (and binomial upper limits capped at 100%).
+  The limits' formula is :func:`benchmark.metrics.funnel.funnel_limits`, which the report's funnel
+  charts draw with too; where tau^2 cannot be estimated (fewer than two comparators with a
+  denominator) there are no limits.
   For money per head the Poisson standard error is tiny and tau^2 carries the between-council
   spread, so the limits are close to target +/- z_a x (between-council SD): the normal
   approximation with group spread.  ``outside_95`` / ``outside_998``: value beyond those limits.
@@ -41,13 +44,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from benchmark.comparators import comparator_pairs, describe_method, load_config
+from benchmark.comparators import comparator_pairs, describe_method, load_config, resolve_custom
+from benchmark.data.tidy import financial_year_start
 from benchmark.errors import UserError
 from benchmark.metrics.compute import metric_panel
+from benchmark.metrics.funnel import Z95, Z998, funnel_limits, standard_error  # noqa: F401  (Z95, Z998: part of this module's API)
 from benchmark.metrics.registry import metric_table
 
-Z95 = 1.959963984540054
-Z998 = 3.090232306167813
 MAD_SCALE = 1.4826
 KEYS = ["council", "year", "metric_id"]
 STAT_COLUMNS = ["comparators_illustrative", "n", "mean", "median", "q1", "q3", "min", "max", "rank", "rank_of", "mad", "robust_z", "target", "phi",
@@ -140,7 +143,7 @@ def _funnel(stats: pd.DataFrame, gid: pd.Series, members: pd.DataFrame, metric_o
     agg = pd.DataFrame({"_num": g["x_num"].sum(), "_den": g["x_den"].sum(), "_nf": g["x"].count(), "_mult": g["mult"].first()})
     agg["target"] = agg["_mult"] * agg["_num"] / agg["_den"]
     m["target"] = agg["target"].reindex(m["gid"]).to_numpy()
-    m["s"] = _standard_error(m["target"], m["x_den"], m["mult"], m["binomial"])
+    m["s"] = standard_error(m["target"], m["x_den"], m["mult"], m["binomial"])
     m["z"] = (m["x"] - m["target"]) / m["s"]
     zg = m.groupby("gid", sort=False)["z"]
     m["zlo"] = zg.quantile(0.10).reindex(m["gid"]).to_numpy()
@@ -155,28 +158,13 @@ def _funnel(stats: pd.DataFrame, gid: pd.Series, members: pd.DataFrame, metric_o
     agg["tau2"] = ((agg["_nf"] * agg["phi"] - (agg["_nf"] - 1)) / denominator.where(denominator > 0)).clip(lower=0)
     for column in ("target", "phi", "tau2"):
         stats[column] = agg[column].reindex(gid).to_numpy()
-    mult = pd.Series(mult_of, index=stats.index)
-    binomial = pd.Series(binomial_of, index=stats.index)
-    den = stats["denominator"].where(stats["denominator"] > 0)
-    spread = np.sqrt(_standard_error(stats["target"], den, mult, binomial) ** 2 + stats["tau2"])
-    cap = pd.Series(np.where(binomial_of, mult_of, np.inf), index=stats.index)
     for label, z in (("95", Z95), ("998", Z998)):
-        stats[f"lower_{label}"] = (stats["target"] - z * spread).clip(lower=0)
-        stats[f"upper_{label}"] = np.minimum(stats["target"] + z * spread, cap)
+        lower, upper = funnel_limits(stats["target"], stats["tau2"], stats["denominator"], mult_of, binomial_of, z)
+        stats[f"lower_{label}"], stats[f"upper_{label}"] = lower, upper
         outside = (stats["value"] < stats[f"lower_{label}"]) | (stats["value"] > stats[f"upper_{label}"])
         known = stats["value"].notna() & stats[f"lower_{label}"].notna()
         stats[f"outside_{label}"] = pd.array(np.where(known, outside, pd.NA), dtype="boolean")
     return stats
-
-
-def _standard_error(target: pd.Series, denominator: pd.Series, multiplier: pd.Series, binomial: pd.Series) -> pd.Series:
-    """Poisson or binomial standard error at ``target``; missing where undefined (target <= 0)."""
-    target = target.where(target > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        poisson = np.sqrt(multiplier * target / denominator)
-        p = target / multiplier
-        binom = multiplier * np.sqrt(p * (1 - p) / denominator)
-    return pd.Series(np.where(binomial, binom, poisson), index=target.index)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -200,14 +188,61 @@ def all_comparator_stats(tables, method: str = "nn", k: int | None = None, local
     return comparator_stats(panel, panel_pairs(tables, panel, method, k, custom))
 
 
+def group_year(tables, council: str, year: str | None = None) -> str:
+    """The geography year of a council's comparator group: ``year`` when given, otherwise the newest
+    revenue outturn year in the data (the report's headline year: 2024-25 councils on the shipped
+    data).  A council that did not exist in that year takes its last year (abolished) or its first
+    (created later)."""
+    from benchmark.data.years import latest_outturn_year
+
+    found = tables.registry.council(council)
+    if year is None:
+        try:
+            year = latest_outturn_year(tables)
+        except UserError:  # a data folder without revenue outturn: the configured geography year
+            year = load_config()["default_year"]
+    if not found.exists_in(year):
+        abolished_before = found.last_year and financial_year_start(found.last_year) < financial_year_start(year)
+        year = found.last_year if abolished_before else (found.first_year or year)
+    return year
+
+
+def report_pairs(tables, councils: list[str], method: str = "nn", k: int | None = None, custom: list[str] | None = None,
+                 year: str | None = None) -> pd.DataFrame:
+    """Each council's one comparator group: columns council, neighbour (ONS codes), no year column,
+    so the same councils serve every metric and every year (a member with no value in a year does
+    not count there, and the report says how many of the group a figure rests on).
+
+    The group is resolved for each council's :func:`group_year` of ``year``; NN.json's sets are one
+    geography (April 2021) whatever the year.  A council with no group under ``method`` simply has
+    no rows (callers say why); a custom list naming the council itself, a council twice or an
+    unknown council is refused (:func:`benchmark.comparators.resolve_custom`).
+    """
+    by_year: dict[str, list[str]] = {}
+    for code in councils:
+        by_year.setdefault(group_year(tables, code, year), []).append(code)
+    frames = [pd.DataFrame(columns=["council", "neighbour"])]
+    for geography_year, codes in by_year.items():
+        if method == "custom":
+            for code in codes:
+                members = resolve_custom(tables, custom or [], geography_year, council=code)
+                frames.append(pd.DataFrame({"council": code, "neighbour": members}))
+            continue
+        pairs = comparator_pairs(tables, method, None if method == "nn" else geography_year, k)
+        frames.append(pairs.loc[pairs["council"].isin(codes), ["council", "neighbour"]])
+    pairs = pd.concat(frames, ignore_index=True).astype(str)
+    return pairs[pairs["council"] != pairs["neighbour"]].drop_duplicates().reset_index(drop=True)
+
+
 def council_metrics(tables, council: str, year: str | None = None, group: str = "nn", k: int | None = None,
                     local_panel: pd.DataFrame | None = None, custom: list[str] | None = None,
                     panel: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per metric for one council: definition, value, year, source and comparator statistics.
 
     Each metric is shown for ``year``, or, when ``year`` is None, for its own latest year in which
-    the council has a value (the latest year listing the council if it never has one).
-    ``attrs['group']`` describes the comparator group.
+    the council has a value (the latest year listing the council if it never has one).  The
+    comparator group is one set of councils for every metric (:func:`report_pairs`, on the
+    :func:`group_year` of ``year``).  ``attrs['group']`` describes it.
     """
     found = tables.registry.find(council, year)
     code = found.ons_code
@@ -215,30 +250,20 @@ def council_metrics(tables, council: str, year: str | None = None, group: str = 
     own = council_rows(panel, code, year)
     config = load_config()
     k = int(k or config["k"])
-    if group == "custom":
-        if not custom:
-            raise UserError("the custom comparator group needs a list of councils")
-        members = [c for c in dict.fromkeys(tables.registry.find(c, year).ons_code for c in custom) if c != code]
-        pairs = pd.DataFrame({"council": code, "neighbour": members})
-    elif group == "nn":
-        pairs = comparator_pairs(tables, "nn", None)
-        pairs = pairs.loc[pairs["council"] == code, ["council", "neighbour"]]
-        if pairs.empty:
+    if group == "custom" and not custom:
+        raise UserError("the custom comparator group needs a list of councils")
+    if group == "statistical" and code in config["excluded"]:
+        raise UserError(f"{found.name} ({code}) is excluded from statistical peer groups (config/neighbours.toml)")
+    geography_year = group_year(tables, code, year)
+    pairs = report_pairs(tables, [code], group, k, custom, year)
+    if pairs.empty:
+        if group == "nn":
             raise UserError(f"{found.name} ({code}) has no set in NN.json ({describe_method('nn')})")
-    else:
-        frames = []
-        for y in sorted(own["year"].unique()):
-            if not found.exists_in(y):
-                continue
-            if group == "statistical" and code in config["excluded"]:
-                raise UserError(f"{found.name} ({code}) is excluded from statistical peer groups (config/neighbours.toml)")
-            p = comparator_pairs(tables, group, y, k)
-            frames.append(p.loc[p["council"] == code, ["council", "neighbour"]].assign(year=y))
-        pairs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["council", "neighbour", "year"])
+        raise UserError(f"{found.name} ({code}) has no comparator group under method '{group}' ({geography_year})")
     others = panel[panel["council"].isin(set(pairs["neighbour"])) & panel["metric_id"].isin(own["metric_id"])]
     stats = comparator_stats(pd.concat([own, others], ignore_index=True), pairs)
     stats = stats[stats["council"] == code].drop(columns="value")
-    description = describe_method(group, k, year or "each metric's year", custom)
+    description = describe_method(group, k, geography_year, custom)
     return metric_rows(own, stats.drop(columns=["council"]), year, description, code, found.name)
 
 

@@ -26,14 +26,15 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.transforms import offset_copy  # noqa: E402
 from PIL import Image  # noqa: E402
 
+# one formula for the statistics and the charts (the limits drawn are the limits flagged)
+from benchmark.metrics.funnel import Z95, Z998, funnel_limits  # noqa: E402,F401
+
 COUNCIL = "#12436D"
 OTHERS = "#BFBFBF"
 MEDIAN = "#F46A25"
 LIMIT_95 = "#28A197"
 LIMIT_998 = "#801650"
 WATERMARK = "ILLUSTRATIVE"
-Z95 = 1.959963984540054
-Z998 = 3.090232306167813
 SCENARIO_STYLES = [(COUNCIL, ""), ("#28A197", "//"), ("#F46A25", ".."), ("#801650", "xx"), ("#3D3D3D", "\\\\"), ("#A285D1", "--")]
 
 # text.hinting: FreeType's hinter re-runs on every glyph each time it is measured or drawn; unhinted,
@@ -215,26 +216,11 @@ def ranked_bar(values: pd.Series, council: str, median: float, title: str, value
     return fig, alt
 
 
-def funnel_limits(target: float, tau2: float, denominators: np.ndarray, multiplier: float, binomial: bool, z: float) -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper control limits at each denominator (benchmark.metrics.stats, additive tau²)."""
-    d = np.asarray(denominators, dtype=float)
-    if binomial:
-        p = target / multiplier
-        se = multiplier * np.sqrt(p * (1 - p) / d)
-    else:
-        se = np.sqrt(multiplier * target / d)
-    spread = np.sqrt(se ** 2 + (tau2 if tau2 == tau2 else 0.0))
-    lower = np.clip(target - z * spread, 0, None)
-    upper = target + z * spread
-    if binomial:
-        upper = np.minimum(upper, multiplier)
-    return lower, upper
-
-
 def funnel(points: pd.DataFrame, council: str, target: float, tau2: float, multiplier: float, binomial: bool, title: str,
            value_label, value_text: str, denominator_text: str, illustrative: bool = False) -> tuple[Figure, str]:
     """Funnel plot: ``points`` (index = names; columns value, denominator), the pooled target and
-    95% and 99.8% limits against the denominator."""
+    95% and 99.8% limits against the denominator (:func:`benchmark.metrics.funnel.funnel_limits`,
+    the limits the statistics flag with; ``tau2``, the between-council variance, must be known)."""
     data = points.dropna(subset=["value", "denominator"])
     data = data[data["denominator"] > 0]
     fig, ax = plt.subplots(figsize=(7.0, 4.2))
@@ -266,20 +252,30 @@ def funnel(points: pd.DataFrame, council: str, target: float, tau2: float, multi
                   "outside the 95% but inside the 99.8% limits" if l998[0] <= own["value"] <= u998[0] else "outside the 99.8% limits")
         where = f" {council} ({value_label(own['value'])}) lies {inside}."
     alt = (f"Funnel plot of {value_text} against {denominator_text} for {council} and {len(others)} comparators, with the pooled "
-           f"comparator rate {value_label(target)} and 95% and 99.8% control limits.{where}")
+           f"comparator rate {value_label(target)} and 95% and 99.8% control limits, widened for the variation between councils "
+           f"beyond chance (between-council standard deviation tau {value_label(math.sqrt(tau2))}).{where}")
     if illustrative:
         alt += " ILLUSTRATIVE: rests on generated example data."
     return fig, alt
 
 
 def time_series(frame: pd.DataFrame, council: str, title: str, value_label, value_text: str,
-                illustrative: bool = False, comparator_text: str = "comparator median") -> tuple[Figure, str]:
+                illustrative: bool = False, comparator_text: str = "comparator median",
+                breaks: list[tuple[float, str]] = ()) -> tuple[Figure, str]:
     """Lines over financial years: ``frame`` indexed by year with columns 'council', 'median' and
-    optionally 'q1', 'q3' (drawn as a band)."""
+    optionally 'q1', 'q3' (drawn as a band).  ``breaks``: (x position, short label) of each break in
+    the series (a whole position marks a year, a half one the gap between two), drawn as dotted
+    lines labelled at the top, and listed in the alt text."""
     data = frame.sort_index()
     years = list(data.index)
     x = np.arange(len(years))
     fig, ax = plt.subplots(figsize=(7.0, 3.4))
+    for position, label in breaks:
+        ax.axvline(position, color="#3D3D3D", linestyle=":", linewidth=1)
+        # labelled from the foot of the axis, clear of the values written above the points
+        ax.annotate(label, (position, 0.02), xycoords=("data", "axes fraction"), xytext=(2, 0), textcoords="offset points",
+                    ha="left", va="bottom", fontsize=6.5, color="#3D3D3D", rotation=90,
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 0.5})
     if {"q1", "q3"} <= set(data.columns):
         ax.fill_between(x, data["q1"].astype(float), data["q3"].astype(float), color=OTHERS, alpha=0.5, label="comparators' middle half (Q1-Q3)")
     ax.plot(x, data["median"].astype(float), color=MEDIAN, linestyle="--", marker="s", label=comparator_text)
@@ -292,11 +288,17 @@ def time_series(frame: pd.DataFrame, council: str, title: str, value_label, valu
     ax.set_ylabel(_wrap(value_text, 40))
     ax.set_ylim(bottom=0)
     _title(ax, title)
-    ax.legend(fontsize=7, frameon=False, loc="best")
+    if breaks:  # the break labels stand at the foot of the axis: the legend goes in a band left free at the top
+        ax.set_ylim(0, ax.get_ylim()[1] * 1.25)
+        ax.legend(fontsize=7, frameon=False, loc="upper left", ncol=3)
+    else:
+        ax.legend(fontsize=7, frameon=False, loc="best")
     _finish(fig, illustrative)
     pairs = "; ".join(f"{y}: {value_label(c) if not pd.isna(c) else 'n/a'} (median {value_label(m) if not pd.isna(m) else 'n/a'})"
                       for y, c, m in zip(years, data["council"], data["median"], strict=True))
     alt = f"Line chart of {value_text} for {council} and the {comparator_text}, {years[0]} to {years[-1]}: {pairs}."
+    if breaks:
+        alt += " Breaks in the series marked: " + "; ".join(label for _, label in breaks) + "."
     if illustrative:
         alt += " ILLUSTRATIVE: rests on generated example data."
     return fig, alt

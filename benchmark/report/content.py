@@ -8,16 +8,23 @@ and charts with alt text.  The runner uses :func:`council_tables` (tables by nam
 ``metrics.csv``, ``budget.csv`` and ``tables.xlsx``) and :func:`headlines` (figures for the run's
 index page).
 
-RAG flags (:func:`rag_flags`): a difference from the comparator median is *large* when
+RAG flags (:func:`rag_flags`): a difference from the comparator median is statistically *large* when
 ``|robust_z| >= rag_red_z`` or the value lies outside the 99.8% funnel limit, *notable* when
-``|robust_z| >= rag_amber_z``.  Where the metric's polarity says which direction is worse, a large
-worse difference is RED, a notable one AMBER, and a notable or large better one GREEN; metrics of
-polarity ``neither`` get no colour, only the word DIFFERENT.  Text always carries the word, never
-colour alone.
+``|robust_z| >= rag_amber_z``.  It is a finding only if it is also material (``rag_material_pct`` of
+the median, ``rag_material_points`` for percentages, ``rag_material_count`` people or FTE for rates
+of them: :func:`material_difference`) and the two figures do not round to the same shown value;
+otherwise the council is "similar to" its comparators, and no text calls it higher, lower, older.
+Where the metric's polarity says which direction is worse, a large worse finding is RED, a notable
+one AMBER, and a better one GREEN; metrics of polarity ``neither`` get no colour, only the word
+DIFFERENT.  Text always carries the word, never colour alone.
+
+The comparator group is resolved once (:attr:`ReportContent.members`, for the group's geography
+year) and every chart, table, flag and statistic uses exactly those councils.
 """
 from __future__ import annotations
 
 import html
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +34,7 @@ import pandas as pd
 
 from benchmark.errors import UserError
 from benchmark.report import charts
-from benchmark.report.formatting import display_frame, fmt, millions, money, pounds, short_fmt
+from benchmark.report.formatting import display_frame, fmt, local_file_words, millions, money, pounds, short_fmt
 from benchmark.report.formatting import is_missing as _missing
 from benchmark.report.parameters import PARAMETERS, budget_params, check_parameters
 
@@ -66,7 +73,7 @@ def cite(source: str | None, short: bool = True) -> str:
     for token in str(source).split("+"):
         s = SOURCES_BY_ID.get(token.strip())
         if s is None:
-            parts.append(f"council's own file: {token.strip()}" if token.strip().startswith("data/") else token.strip())
+            parts.append(local_file_words(token.strip()) if token.strip().startswith("data/") else token.strip())
         elif short:
             parts.append(f"{s.publisher}, {s.title.split(',')[0]} ({s.years})")
         else:
@@ -97,33 +104,53 @@ def _esc(text) -> str:
 # RAG flags
 # ----------------------------------------------------------------------------------------------
 
-def rag_flags(metrics: pd.DataFrame, amber_z: float = 1.0, red_z: float = 2.0) -> pd.DataFrame:
-    """Columns ``direction``, ``difference`` (large / notable / small / n/a), ``rag`` (RED, AMBER,
-    GREEN or missing) and ``flag`` (the words a reader sees) for a council_metrics frame."""
+def rag_flags(metrics: pd.DataFrame, amber_z: float = 1.0, red_z: float = 2.0, material_pct: float = 5.0,
+              material_points: float = 0.2, material_count: float = 1.0) -> pd.DataFrame:
+    """Columns ``direction``, ``difference`` (large / notable / similar / n/a), ``rag`` (RED, AMBER,
+    GREEN or missing), ``flag`` (the words a reader sees) and ``similar_because`` for a council_metrics
+    frame (with ``unit``; ``difference_count`` where the difference can be counted).
+
+    A difference is a finding (large or notable) only when it is all of: statistically notable
+    (module docstring), material (:func:`material_difference`) and visible (the value and the median
+    do not round to the same figure as shown).  Anything else is "similar to comparators", with the
+    reason; only findings are worded higher, lower, better or worse.
+    """
     value = pd.to_numeric(metrics["value"], errors="coerce").astype(float)
     median = pd.to_numeric(metrics["median"], errors="coerce").astype(float)
     z = pd.to_numeric(metrics["robust_z"], errors="coerce").astype(float).abs()
     outside = metrics["outside_998"].astype("boolean").fillna(False).astype(bool) if "outside_998" in metrics else pd.Series(False, index=metrics.index)
     known = value.notna() & median.notna()
-    large = known & ((z >= red_z) | outside)
-    notable = known & ~large & (z >= amber_z)
-    direction = pd.Series(np.where(value > median, "higher", np.where(value < median, "lower", "same")), index=metrics.index).where(known, "n/a")
+    statistically_large = (z >= red_z) | outside
+    statistically_notable = statistically_large | (z >= amber_z)
+    material, threshold = material_difference(metrics, material_pct, material_points, material_count)
+    same_shown = pd.Series([fmt(v, u) == fmt(m, u) for v, m, u in zip(value, median, metrics["unit"], strict=True)], index=metrics.index)
+    finding = known & statistically_notable & material & ~same_shown
+    large = finding & statistically_large
+    notable = finding & ~large
+    direction = pd.Series(np.where(value > median, "higher", np.where(value < median, "lower", "same")), index=metrics.index)
+    direction = direction.where(finding, "similar").where(known, "n/a")
     polarity = metrics["polarity"].astype(str)
     worse = ((polarity == "lower_better") & (direction == "higher")) | ((polarity == "higher_better") & (direction == "lower"))
     better = ((polarity == "lower_better") & (direction == "lower")) | ((polarity == "higher_better") & (direction == "higher"))
     rag = pd.Series(pd.NA, index=metrics.index, dtype="string")
     rag[large & worse] = "RED"
     rag[notable & worse] = "AMBER"
-    rag[(large | notable) & better] = "GREEN"
-    difference = pd.Series(np.select([~known, large, notable], ["n/a", "large", "notable"], "small"), index=metrics.index)
+    rag[finding & better] = "GREEN"
+    difference = pd.Series(np.select([~known, large, notable], ["n/a", "large", "notable"], "similar"), index=metrics.index)
+    # why a known difference is not a finding, most telling reason first
+    similar = known & ~finding
+    because = pd.Series("", index=metrics.index, dtype=object)
+    because[similar & ~statistically_notable] = "within the comparators' usual spread"
+    because[similar & ~material] = "too small to matter: under " + threshold[similar & ~material]
+    because[similar & same_shown] = "the same figure as shown"
     flags = []
     for i in metrics.index:
         if difference[i] == "n/a":
             reason = metrics["missing_reason"].get(i) if "missing_reason" in metrics else None
             flags.append("n/a: " + (str(reason) if not _missing(reason) and str(reason) else "no value or no comparators with values"))
             continue
-        if difference[i] == "small":
-            flags.append("no notable difference from comparators")
+        if difference[i] == "similar":
+            flags.append(f"similar to comparators ({because[i]})")
             continue
         much = "much " if difference[i] == "large" else ""
         if pd.notna(rag[i]):
@@ -131,7 +158,39 @@ def rag_flags(metrics: pd.DataFrame, amber_z: float = 1.0, red_z: float = 2.0) -
             flags.append(f"{rag[i]}: {much}{direction[i]} than comparators ({verdict})")
         else:
             flags.append(f"DIFFERENT: {much}{direction[i]} than comparators (neither better nor worse in itself)")
-    return pd.DataFrame({"direction": direction, "difference": difference, "rag": rag, "flag": flags}, index=metrics.index)
+    return pd.DataFrame({"direction": direction, "difference": difference, "rag": rag, "flag": flags, "similar_because": because},
+                        index=metrics.index)
+
+
+def is_finding(row) -> bool:
+    """Whether a metric row's difference from its comparators is a finding (notable, material and
+    visible: :func:`rag_flags`), the only case in which the report says higher, lower, older ..."""
+    return row.get("difference") in ("large", "notable")
+
+
+def material_difference(metrics: pd.DataFrame, material_pct: float = 5.0, material_points: float = 0.2,
+                        material_count: float = 1.0) -> tuple[pd.Series, pd.Series]:
+    """(material, threshold text) per row: is the difference from the comparator median large enough
+    to matter, whatever its statistics?
+
+    * percentages (unit ``pct``): at least ``material_points`` percentage points;
+    * everything else: at least ``material_pct`` % of the comparator median;
+    * and where the difference can be counted (``difference_count``: people, admissions, FTE in the
+      council's own population), at least ``material_count`` of them: 0.3 against 0.1 delayed
+      transfers per 100,000 is three times the median but less than one person.
+    """
+    value = pd.to_numeric(metrics["value"], errors="coerce").astype(float)
+    median = pd.to_numeric(metrics["median"], errors="coerce").astype(float)
+    gap = (value - median).abs()
+    is_pct = metrics["unit"].astype(str) == "pct"
+    large_enough = pd.Series(np.where(is_pct, gap >= material_points, gap >= material_pct / 100 * median.abs()), index=metrics.index)
+    threshold = pd.Series(np.where(is_pct, f"{material_points:g} percentage points", f"{material_pct:g}% of the median"), index=metrics.index)
+    count = pd.to_numeric(metrics.get("difference_count", pd.Series(np.nan, index=metrics.index)), errors="coerce").astype(float)
+    too_few = count.notna() & (count < material_count)
+    # where only the count fails, the threshold named is the count's
+    count_text = pd.Series([f"{material_count:g} in the council's own numbers (it comes to {c:.1f})" for c in count.fillna(0)], index=metrics.index)
+    threshold = threshold.where(~(large_enough & too_few), count_text)
+    return (large_enough & ~too_few).astype(bool), threshold
 
 
 # ----------------------------------------------------------------------------------------------
@@ -146,6 +205,39 @@ def metrics_from_stats(tables, code: str, name: str, panel: pd.DataFrame, stats:
     own = council_rows(panel, code, year)
     stats = stats[stats["council"] == code].drop(columns=["value", "council"])
     return metric_rows(own, stats, year, description, code, name)
+
+
+def with_group_coverage(metrics: pd.DataFrame, panel: pd.DataFrame, members: list[str]) -> pd.DataFrame:
+    """``metrics`` with ``group_size`` (the comparator group's councils) and ``comparator_councils``
+    (ONS codes, ';'-joined, of the members with a value for that metric and year: the councils its
+    statistics rest on, ``n`` of them), for metrics.csv."""
+    rows = panel[panel["council"].isin(members) & panel["value"].notna()]
+    by_metric_year = rows.groupby(["metric_id", "year"], sort=False)["council"].agg(lambda codes: ";".join(sorted(set(codes.astype(str)))))
+    keys = pd.MultiIndex.from_arrays([metrics["id"], metrics["year"]])
+    out = metrics.copy()
+    out["group_size"] = len(members)
+    out["comparator_councils"] = by_metric_year.reindex(keys).fillna("").to_numpy()
+    return out
+
+
+COUNTED_GAP_UNITS = ("count", "fte", "placements", "packages")  # gap units that count people, admissions or staff
+
+
+def with_counted_difference(metrics: pd.DataFrame, panel: pd.DataFrame, code: str) -> pd.DataFrame:
+    """``metrics`` with ``difference_count``: what the difference from the comparator median comes to
+    in the council's own numbers (|value - median| x its denominator / multiplier: people, admissions,
+    FTE, placements), for rates of people or staff; missing for money and levels."""
+    from benchmark.metrics.registry import metric_table
+
+    spec = metric_table()
+    own = panel[panel["council"] == code].drop_duplicates(["metric_id", "year"]).set_index(["metric_id", "year"])["denominator"]
+    denominator = own.reindex(pd.MultiIndex.from_arrays([metrics["id"], metrics["year"]])).to_numpy(float)
+    multiplier = metrics["id"].map(spec["multiplier"]).astype(float).to_numpy()
+    counted = metrics["id"].map(spec["gap_unit"]).isin(COUNTED_GAP_UNITS).to_numpy()
+    difference = (pd.to_numeric(metrics["value"], errors="coerce") - pd.to_numeric(metrics["median"], errors="coerce")).abs().to_numpy(float)
+    out = metrics.copy()
+    out["difference_count"] = np.where(counted, difference * denominator / multiplier, np.nan)
+    return out
 
 
 # ----------------------------------------------------------------------------------------------
@@ -206,12 +298,14 @@ class ReportContent:
         self.budget_error: str | None = None
         self.method = params["comparator_method"]
         self.group_description = metrics.attrs.get("group", "")
+        self.group_year = metrics.attrs.get("group_year")  # the geography year the group was resolved for
         self.phrase = GROUP_PHRASE[self.method]
 
     # -- building ------------------------------------------------------------------------------
     @classmethod
     def build(cls, params: dict) -> ReportContent:
         from benchmark.comparators import describe_method, load_config
+        from benchmark.metrics.stats import group_year
         from benchmark.report.shared import compute_shared, load_shared
 
         params = check_parameters(dict(params), "report parameters")
@@ -228,23 +322,58 @@ class ReportContent:
         pairs, stats = shared.comparator_stats(params, code)
         if method == "nn" and pairs.empty:
             raise UserError(f"{name} ({code}) has no set in NN.json ({describe_method('nn')})")
-        description = describe_method(method, k, params["year"] or "each metric's year", params["custom_comparators"])
+        geography_year = group_year(tables, code, params["year"])
+        if pairs.empty:
+            raise UserError(f"{name} ({code}) has no comparator group under method '{method}' ({geography_year})")
+        description = describe_method(method, k, geography_year, params["custom_comparators"])
         metrics = metrics_from_stats(tables, code, name, shared.panel, stats, params["year"], description)
-        metrics = pd.concat([metrics, rag_flags(metrics, params["rag_amber_z"], params["rag_red_z"])], axis=1)
-        metrics.attrs.update({"group": description, "council": code, "council_name": name})
+        metrics = with_group_coverage(metrics, shared.panel, list(dict.fromkeys(pairs["neighbour"].astype(str))))
+        metrics = with_counted_difference(metrics, shared.panel, code)
+        metrics = pd.concat([metrics, rag_flags(metrics, params["rag_amber_z"], params["rag_red_z"], params["rag_material_pct"],
+                                                params["rag_material_points"], params["rag_material_count"])], axis=1)
+        metrics.attrs.update({"group": description, "council": code, "council_name": name, "group_year": geography_year})
         report = cls(params, shared, code, name, metrics, pairs)
         report._gather_local()
         report._gather_budget()
         return report
 
-    def members(self, year: str | None = None) -> list[str]:
-        """Codes of the comparator group (in ``year`` for groups that change by year)."""
-        pairs = self.pairs
-        if "year" in pairs.columns and year is not None:
-            pairs = pairs[pairs["year"] == year]
-        elif "year" in pairs.columns:
-            pairs = pairs[pairs["year"] == pairs["year"].max()]
-        return list(dict.fromkeys(pairs["neighbour"].astype(str)))
+    def members(self) -> list[str]:
+        """Codes of the comparator group: resolved once (for :attr:`group_year`), the same councils in
+        every chart, table, flag and statistic, whatever the year; a member with no value in a year
+        just does not count there (:meth:`coverage` says so)."""
+        return list(dict.fromkeys(self.pairs["neighbour"].astype(str)))
+
+    def coverage(self, metric_id: str, year: str) -> str:
+        """How many of the group a figure rests on, naming the members without a value and, where a
+        member did not exist that year (created or abolished), saying so."""
+        members = self.members()
+        panel = self.shared.panel
+        rows = panel[(panel["metric_id"] == metric_id) & (panel["year"] == year) & panel["council"].isin(members) & panel["value"].notna()]
+        with_value = set(rows["council"].astype(str))
+        text = f"{len(with_value)} of {len(members)} comparators have a value ({year})"
+        missing = [code for code in members if code not in with_value]
+        if missing:
+            why = []
+            for code in missing:
+                council = self.tables.registry.council(code)
+                reason = "" if council.exists_in(year) else f", which did not exist in {year}"
+                why.append(f"{council.name}{reason}")
+            text += "; none for " + ", ".join(why)
+        return text
+
+    def group_changes(self, years: list[str]) -> str:
+        """A sentence where the group must change between ``years`` because a member did not exist in
+        some of them (a council created or abolished); empty when every member existed throughout."""
+        parts = []
+        for code in self.members():
+            council = self.tables.registry.council(code)
+            absent = [y for y in years if not council.exists_in(y)]
+            if absent:
+                parts.append(f"{council.name} did not exist in {', '.join(absent)}")
+        if not parts:
+            return ""
+        return (f"The comparator group changes between years: {'; '.join(parts)}, so the median in those years rests on the "
+                "other members.")
 
     def council_name(self, code: str) -> str:
         return str(self.tables.registry.table["name"].astype(str).get(code, code))
@@ -304,6 +433,7 @@ class ReportContent:
             "comparator range (Q1-Q3)": [f"{fmt(a, u)} to {fmt(b, u)}" if not _missing(a) else "n/a"
                                          for a, b, u in zip(rows["q1"], rows["q3"], rows["unit"], strict=True)],
             "rank (1 = highest)": [f"{r} of {n}" if not _missing(r) else "n/a" for r, n in zip(rows["rank"], rows["rank_of"], strict=True)],
+            "comparators with a value": [f"{0 if _missing(n) else int(n)} of {len(self.members())}" for n in rows["n"]],
             "robust z": [f"{z:+.1f}" if not _missing(z) else "n/a" for z in rows["robust_z"]],
             "flag": rows["flag"],
             "source": [cite(s) for s in rows["source"]],
@@ -322,7 +452,7 @@ class ReportContent:
     def _group_values(self, metric_id: str, year: str) -> pd.DataFrame:
         """value and denominator of the council and its comparators for one metric and year, by name."""
         panel = self.shared.panel
-        codes = [self.code] + self.members(year)
+        codes = [self.code] + self.members()
         rows = panel[(panel["metric_id"] == metric_id) & (panel["year"] == year) & panel["council"].isin(codes)]
         names = rows["council"].astype(str).map(self.council_name)
         return pd.DataFrame({"value": rows["value"].to_numpy(float), "denominator": rows["denominator"].to_numpy(float),
@@ -337,13 +467,15 @@ class ReportContent:
         illustrative = bool(row["illustrative"])
         fig, alt = charts.ranked_bar(data["value"], self.name, row["median"], title or self.metric_title(metric_id),
                                      short_fmt(row["unit"]), f"{row['label']} ({row['year']})", illustrative)
-        return charts.figure_html(fig, alt, self._caption(cite(row["source"]), row["year"], illustrative))
+        return charts.figure_html(fig, alt, self._caption(cite(row["source"]), row["year"], illustrative)
+                                  + f" {self.coverage(metric_id, row['year'])}.")
 
     def funnel_chart(self, metric_id: str) -> str | None:
         from benchmark.metrics.registry import metric_table
 
         row = self.metric(metric_id)
-        if row["kind"] != "rate" or _missing(row.get("target")) or _missing(row["value"]):
+        # no limits without the dispersion (tau2): Poisson limits alone would be far too narrow for money per head
+        if row["kind"] != "rate" or _missing(row.get("target")) or _missing(row.get("tau2")) or _missing(row["value"]):
             return None
         spec = metric_table().loc[metric_id]
         data = self._group_values(metric_id, row["year"])
@@ -351,10 +483,14 @@ class ReportContent:
         where = ("outside the 99.8% limits" if row["outside_998"] is True else "outside the 95% limits" if row["outside_95"] is True
                  else "within the 95% limits")
         title = f"{self.name}'s {row['label'].lower()} is {where} of {self.phrase} ({row['year']})"
-        fig, alt = charts.funnel(data, self.name, float(row["target"]), float(row["tau2"]) if not _missing(row["tau2"]) else 0.0,
-                                 float(spec["multiplier"]), spec["error_model"] == "binomial", title, short_fmt(row["unit"]),
-                                 row["label"], str(spec["denominator"]), illustrative)
-        return charts.figure_html(fig, alt, self._caption(cite(row["source"]), row["year"], illustrative))
+        fig, alt = charts.funnel(data, self.name, float(row["target"]), float(row["tau2"]), float(spec["multiplier"]),
+                                 spec["error_model"] == "binomial", title, short_fmt(row["unit"]), row["label"],
+                                 str(spec["denominator"]), illustrative)
+        dispersion = (f" Limits widened for the variation between councils beyond chance (NHS-R FunnelPlotR's additive method): "
+                      f"overdispersion ratio phi {float(row['phi']):,.{0 if float(row['phi']) >= 100 else 2}f}, between-council standard deviation tau "
+                      f"{fmt(math.sqrt(float(row['tau2'])), row['unit'])}.")
+        return charts.figure_html(fig, alt, self._caption(cite(row["source"]), row["year"], illustrative) + dispersion
+                                  + f" {self.coverage(metric_id, row['year'])}.")
 
     def series_chart(self, metric_id: str) -> str | None:
         """Council and comparator median over every year with data, or None with fewer than 2 years."""
@@ -366,7 +502,7 @@ class ReportContent:
             return None
         frame = []
         for y in years:
-            peers = rows[(rows["year"] == y) & rows["council"].isin(self.members(y))]["value"].dropna()
+            peers = rows[(rows["year"] == y) & rows["council"].isin(self.members())]["value"].dropna()
             frame.append({"year": y, "council": own[y], "median": peers.median() if len(peers) else np.nan,
                           "q1": peers.quantile(0.25) if len(peers) else np.nan, "q3": peers.quantile(0.75) if len(peers) else np.nan})
         frame = pd.DataFrame(frame).set_index("year")
@@ -378,7 +514,8 @@ class ReportContent:
         illustrative = bool(rows[(rows["council"] == self.code) | rows["council"].isin(self.members())]["illustrative"].any())
         fig, alt = charts.time_series(frame, self.name, title, short_fmt(row["unit"]), row["label"], illustrative)
         sources = "; ".join(dict.fromkeys(cite(s) for s in rows[rows["council"] == self.code]["source"].dropna()))
-        return charts.figure_html(fig, alt, self._caption(sources, f"{years[0]} to {years[-1]}", illustrative))
+        changes = self.group_changes(years)
+        return charts.figure_html(fig, alt, self._caption(sources, f"{years[0]} to {years[-1]}", illustrative) + (f" {changes}" if changes else ""))
 
     def metric_title(self, metric_id: str) -> str:
         """An active sentence for one metric: how the council compares with the median."""
@@ -388,8 +525,9 @@ class ReportContent:
         diff = pct_difference(row["value"], row["median"])
         if _missing(diff):
             return f"{self.name}: {row['label'].lower()} is {fmt(row['value'], row['unit'])} ({row['year']}); no comparator median"
-        if abs(diff) < 0.5:
-            return f"{self.name}'s {row['label'].lower()} is in line with {self.phrase} ({row['year']})"
+        if not is_finding(row):  # higher or lower only for a difference that is notable and matters
+            return (f"{self.name}'s {row['label'].lower()} is similar to that of {self.phrase} ({fmt(row['value'], row['unit'])} against a "
+                    f"median of {fmt(row['median'], row['unit'])}, {row['year']})")
         return (f"{self.name}'s {row['label'].lower()} is {abs(diff):.0f}% {'higher' if diff > 0 else 'lower'} than {self.phrase}' "
                 f"median ({fmt(row['value'], row['unit'])} against {fmt(row['median'], row['unit'])}, {row['year']})")
 
@@ -425,11 +563,15 @@ class ReportContent:
                  f"against {self.phrase}, and {different} other marked differences")
         marked = int(self.metrics["difference"].isin(["large", "notable"]).sum())
         paragraphs = [
+            f"Spend: {self.spend_title()}. {self.budget_answer()}",  # the newest outturn first, then the flags
             f"Flags compare {self.name} with {self.group_description}. A difference is large when the robust z-score is at least "
             f"{self.params['rag_red_z']:g} or the value is outside the 99.8% funnel limit, and notable from "
-            f"{self.params['rag_amber_z']:g}: a large difference in the worse direction is RED, a notable one AMBER, and a large or "
-            "notable one in the better direction GREEN; metrics where neither direction is better in itself (spend, context) are "
-            "marked DIFFERENT, with no colour. A flag is a question to ask, not a verdict.",
+            f"{self.params['rag_amber_z']:g}; it is a finding only if it also matters: at least {self.params['rag_material_pct']:g}% "
+            f"of the comparator median ({self.params['rag_material_points']:g} percentage points for percentages), at least "
+            f"{self.params['rag_material_count']:g} person or FTE in the council's own numbers for rates of people or staff, and "
+            "visible in the figures as shown. Anything else is similar to the comparators. A large finding in the worse direction "
+            "is RED, a notable one AMBER, and one in the better direction GREEN; metrics where neither direction is better in "
+            "itself (spend, context) are marked DIFFERENT, with no colour. A flag is a question to ask, not a verdict.",
         ]
         if len(messages) < marked:
             paragraphs.append(f"The table lists every RED and AMBER flag and the largest of the other differences: {len(messages)} "
@@ -451,7 +593,8 @@ class ReportContent:
         return Section("summary", title, paragraphs, tables, notes=notes)
 
     # -- context -----------------------------------------------------------------------------------------
-    def context_table(self) -> pd.DataFrame:
+    def context_values(self) -> pd.DataFrame:
+        """The context measures as numbers with their unit (for tables.xlsx); :meth:`context_table` shows them."""
         bands = self.tables.population_bands
         own = bands[(bands["council"] == self.code) & (bands["measure"] == "population")]
         rows = []
@@ -459,20 +602,36 @@ class ReportContent:
             year = own["year"].max()
             latest = own[own["year"] == year].set_index("age_band")["value"]
             total = latest.get("all_ages", np.nan)
-            source = own.loc[own["year"] == year, "source"].iloc[0]
-            rows.append({"measure": "Population, all ages", "value": fmt(total, "count"), "year": f"mid-{year}", "source": cite(source)})
+            source = cite(own.loc[own["year"] == year, "source"].iloc[0])
+            rows.append({"measure": "Population, all ages", "value": total, "unit": "count", "year": f"mid-{year}", "source": source})
             for band in ("65+", "85+"):
-                rows.append({"measure": f"Population aged {band}", "value": fmt(latest.get(band, np.nan), "count"), "year": f"mid-{year}", "source": cite(source)})
-            rows.append({"measure": "Share of all ages aged 65+", "value": fmt(latest.get("65+", np.nan) / total * 100, "pct"),
-                         "year": f"mid-{year}", "source": cite(source)})
+                rows.append({"measure": f"Population aged {band}", "value": latest.get(band, np.nan), "unit": "count", "year": f"mid-{year}",
+                             "source": source})
+            rows.append({"measure": "Share of all ages aged 65+", "value": latest.get("65+", np.nan) / total * 100, "unit": "pct",
+                         "year": f"mid-{year}", "source": source})
         else:
-            rows.append({"measure": "Population", "value": "n/a (not in the ONS estimates shipped)", "year": "n/a", "source": "n/a"})
+            rows.append({"measure": "Population", "value": np.nan, "unit": "count", "year": "n/a", "source": "n/a",
+                         "missing_reason": "not in the ONS estimates shipped"})
         for metric_id in ("share_65plus_aged_85plus_pct", "imd_average_score", "idaopi_average_score"):
             row = self.metric(metric_id)
-            rows.append({"measure": row["label"], "value": fmt(row["value"], row["unit"]) if not _missing(row["value"]) else f"n/a ({row['missing_reason']})",
+            rows.append({"measure": row["label"], "value": row["value"], "unit": row["unit"],
                          "year": row["year"] if not _missing(row["year"]) else "n/a", "source": cite(row["source"]),
-                         "comparator median": fmt(row["median"], row["unit"])})
-        return pd.DataFrame(rows)
+                         "comparator median": row["median"], "missing_reason": row["missing_reason"] if _missing(row["value"]) else None})
+        frame = pd.DataFrame(rows)
+        for column in ("comparator median", "missing_reason"):
+            if column not in frame.columns:
+                frame[column] = None
+        return frame[["measure", "value", "unit", "year", "source", "comparator median", "missing_reason"]]
+
+    def context_table(self) -> pd.DataFrame:
+        values = self.context_values()
+        shown = [fmt(v, u) if not _missing(v) else f"n/a ({why})" for v, u, why in zip(values["value"], values["unit"], values["missing_reason"], strict=True)]
+        medians = [fmt(m, u) if not _missing(m) else None for m, u in zip(values["comparator median"], values["unit"], strict=True)]
+        return pd.DataFrame({"measure": values["measure"], "value": shown, "year": values["year"], "source": values["source"],
+                             "comparator median": medians})
+
+    def _group_geography(self) -> str:
+        return "April 2021 geography" if self.method == "nn" else f"councils of {self.group_year}"
 
     def comparators_table(self) -> pd.DataFrame:
         registry = self.tables.registry.table.set_index("ons_code")
@@ -485,13 +644,15 @@ class ReportContent:
         share = self.metric("share_65plus_aged_85plus_pct")
         imd = self.metric("imd_average_score")
         if not _missing(share["value"]) and not _missing(share["median"]):
-            older = "older" if share["value"] > share["median"] else "younger"
-            title = (f"{self.name}'s older population is {older} than in {self.phrase}: {fmt(share['value'], 'pct')} of people aged 65+ "
+            older = ("older than" if share["value"] > share["median"] else "younger than") if is_finding(share) else "similar in age to that"
+            title = (f"{self.name}'s older population is {older} in {self.phrase}: {fmt(share['value'], 'pct')} of people aged 65+ "
                      f"are 85+ against a median of {fmt(share['median'], 'pct')} ({share['year']})")
         else:
             title = f"{self.name}: population and deprivation context"
         if not _missing(imd["value"]) and not _missing(imd["median"]):
-            title += f"; it is {'more' if imd['value'] > imd['median'] else 'less'} deprived than most of them"
+            deprived = (f"{'more' if imd['value'] > imd['median'] else 'less'} deprived than most of them" if is_finding(imd)
+                        else "similarly deprived")
+            title += f"; it is {deprived}"
         found = self.tables.registry.council(self.code)
         how = {"nn": "the councils of its set, taken from NN.json as shipped; the sets' method and source are not stated, and they are "
                      "not the licensed CIPFA lists",
@@ -502,47 +663,206 @@ class ReportContent:
                "england": "every other English council with adult social care duties",
                "custom": "the list of councils set in the parameter file"}[self.method]
         paragraphs = [f"{self.name} ({self.code}, CASSR {found.cassr_code}) is a {found.council_type} council in {found.region}.",
-                      f"Comparator group ({len(self.members())} councils): {self.group_description}; {how}."]
+                      f"Comparator group ({len(self.members())} councils, {self._group_geography()}): {self.group_description}; {how}. "
+                      "The same councils make every chart, table, flag and statistic of this report; a figure for which a member "
+                      "has no value says how many of them it rests on."]
         if self.method != "nn" and self.code not in set(self.tables.nearest_neighbours["council"].astype(str)):
             paragraphs.append(f"NN.json has no nearest-neighbour set for {self.name} (the default comparator method), so it is "
                               "compared with this group instead.")
         tables = [Table("context", self.context_table(), self._caption("ONS mid-year estimates; English Indices of Deprivation (see each row)",
                                                                        "see each row")),
                   Table("comparators", self.comparators_table(), f"Comparator group members. Source: {self.group_description}. "
-                        f"Year: {'April 2021 geography' if self.method == 'nn' else 'latest metric year'}.")]
+                        f"Year: {self._group_geography()}.")]
         return Section("context", title, paragraphs, tables)
 
     # -- spend ---------------------------------------------------------------------------------------------
-    SPEND_IDS = ["gce_65plus_per_head_65plus_gbp", "gce_18to64_per_head_18to64_gbp",
+    #: The newest finance data: MHCLG's revenue outturn (RO3), each figure in its newest year.
+    NET_SPEND_ID = "asc_net_per_head_18plus_gbp"
+    CURRENT_SPEND_IDS = ["asc_net_per_head_18plus_gbp", "asc_gross_per_head_18plus_gbp", "asc_net_expenditure_gbp",
+                         "asc_gross_expenditure_gbp", "asc_65plus_gross_per_head_65plus_gbp", "asc_18to64_gross_per_head_18to64_gbp",
+                         *(f"asc_{g}_{a}_gross_per_head_{a}_gbp" for a in ("65plus", "18to64")
+                           for g in ("physical_support", "sensory_support", "memory_and_cognition", "learning_disability", "mental_health")),
+                         "asc_care_assessment_gross_per_head_18plus_gbp", "asc_sales_fees_charges_pct_of_gross",
+                         "asc_other_income_pct_of_gross", "asc_employees_pct_of_gross"]
+    BUDGET_IDS = ["asc_outturn_over_budget_pct", "asc_budget_to_outturn_ratio"]
+    #: ASC-FR: long-term care by setting (a series from the older packs to the data file's newest year),
+    #: and spend on long- and short-term care together, which only the older packs hold.
+    SPEND_IDS = [*(i for a in ("65plus", "18to64") for i in (f"gce_{a}_long_term_per_head_{a}_gbp", f"care_home_share_of_long_term_{a}_pct")),
                  *(f"gce_{a}_{s}_per_head_{a}_gbp" for a in ("65plus", "18to64")
-                   for s in ("residential", "nursing", "home_care", "direct_payments", "supported_living", "other"))]
+                   for s in ("residential", "nursing", "home_care", "direct_payments", "supported_living", "other")),
+                 "gce_65plus_per_head_65plus_gbp", "gce_18to64_per_head_18to64_gbp"]
     UNIT_COST_IDS = [f"unit_cost_{s}_{a}_gbp_per_week" for a in ("65plus", "18to64") for s in ("residential", "nursing")]
     OUTCOME_IDS = ["care_home_admissions_65plus_per_100k", "care_home_admissions_18to64_per_100k", "delayed_transfers_per_100k",
                    "delayed_transfers_asc_per_100k", "delayed_transfers_joint_per_100k"]
+    #: Years the COVID-19 pandemic distorted spend and activity: a fact of history (like the dates of
+    #: reorganisations), not a data year; marked on every trend that includes them.
+    COVID_YEARS = ("2020-21", "2021-22")
+    CASH_NOTE = ("Cash figures, not adjusted for inflation: the data holds no price index, so part of any rise is pay and "
+                 "price inflation.")
 
     def spend_title(self) -> str:
-        row = self.metric("gce_65plus_per_head_65plus_gbp")
+        """The newest net spend per adult against the comparator median."""
+        row = self.metric(self.NET_SPEND_ID)
         if _missing(row["value"]):
-            return f"{self.name} has no ASC-FR spend per head in the shipped data (n/a: {row['missing_reason']})"
+            return f"{self.name} has no net adult social care spend in the revenue outturn data (n/a: {row['missing_reason']})"
+        value, median = fmt(row["value"], row["unit"]), fmt(row["median"], row["unit"])
         diff = pct_difference(row["value"], row["median"])
         if _missing(diff):
-            return f"{self.name} spends {fmt(row['value'], row['unit'])} per head aged 65+ ({row['year']}); no comparator median"
-        return (f"{self.name} spends {abs(diff):.0f}% {'more' if diff > 0 else 'less'} per head on older people than {self.phrase} "
-                f"({fmt(row['value'], row['unit'])} against a median of {fmt(row['median'], row['unit'])}, {row['year']})")
+            return f"{self.name} spends {value} net per adult (18+) on adult social care ({row['year']}); no comparator median"
+        if not is_finding(row):  # higher or lower only where the difference is a finding (rag_flags)
+            why = row.get("similar_because")
+            return (f"{self.name} spends a similar amount per adult (18+) on adult social care to {self.phrase} "
+                    f"({value} net against a median of {median}, {row['year']}" + (f"; {why}" if not _missing(why) and why else "") + ")")
+        return (f"{self.name} spends {abs(diff):.0f}% {'more' if diff > 0 else 'less'} per adult (18+) on adult social care than "
+                f"{self.phrase} ({value} net against a median of {median}, {row['year']})")
+
+    def budget_answer(self) -> str:
+        """'Is the budget set at the correct level?': the newest year's outturn against its budget."""
+        metric_id = "asc_outturn_over_budget_pct"
+        row = self.metric(metric_id)
+        if _missing(row["value"]):
+            return f"Budget against outturn: n/a ({row['missing_reason']})."
+        panel = self.shared.panel
+        own = panel[(panel["council"] == self.code) & (panel["metric_id"] == metric_id) & (panel["year"] == row["year"])].iloc[0]
+        budget, over = own["denominator"], own["numerator"]
+        median = "" if _missing(row["median"]) else (
+            f"; the comparator median is {self._against_budget(row['median'])}. {self.coverage(metric_id, row['year'])}")
+        return (f"Budget against outturn, {row['year']}: {self.name} spent {money(budget + over)} net on adult social care against a "
+                f"budget of {money(budget)} set before the year, {self._against_budget(row['value'])}{median}.")
+
+    @staticmethod
+    def _against_budget(pct: float) -> str:
+        """-3.03 -> '3.0% under budget' (the sign in words: percentages of a budget can be negative)."""
+        return "on budget" if round(pct, 1) == 0 else f"{abs(pct):.1f}% {'over' if pct > 0 else 'under'} budget"
+
+    def budget_chart_title(self) -> str:
+        row = self.metric("asc_outturn_over_budget_pct")
+        if _missing(row["value"]) or _missing(row["median"]):
+            return f"{self.name}: spend against budget ({row['year']})"
+        return (f"{self.name} spent {self._against_budget(row['value'])} in {row['year']}; the median of {self.phrase} was "
+                f"{self._against_budget(row['median'])}")
+
+    def budget_outturn_table(self) -> pd.DataFrame:
+        """Every year with an RA budget: budget, outturn, over or under, and the comparator median."""
+        panel = self.shared.panel
+        rows = panel[panel["metric_id"] == "asc_outturn_over_budget_pct"]
+        own = rows[rows["council"] == self.code].sort_values("year")
+        out = []
+        for _, r in own.iterrows():
+            peers = rows[(rows["year"] == r["year"]) & rows["council"].isin(self.members())]["value"].dropna()
+            budget, over = r["denominator"], r["numerator"]
+            out.append({"year": r["year"], "budget (RA)": money(budget), "outturn": money(budget + over),
+                        "over (+) or under (-) budget": money(over),
+                        "% of budget": fmt(r["value"], "pct") if not _missing(r["value"]) else f"n/a ({r['missing_reason']})",
+                        "comparator median": fmt(peers.median(), "pct") if len(peers) else "n/a",
+                        "comparator range (Q1-Q3)": (f"{fmt(peers.quantile(0.25), 'pct')} to {fmt(peers.quantile(0.75), 'pct')}"
+                                                     if len(peers) else "n/a"),
+                        "comparators with a value": f"{len(peers)} of {len(self.members())}", "source": cite(r["source"])})
+        return pd.DataFrame(out, columns=["year", "budget (RA)", "outturn", "over (+) or under (-) budget", "% of budget",
+                                          "comparator median", "comparator range (Q1-Q3)", "comparators with a value", "source"])
+
+    @staticmethod
+    def _publication(source: str) -> str:
+        """The publication a row's first source belongs to, without its year ('RSX', 'RO3', 'ASC-FR data file')."""
+        from benchmark.data.sources import SOURCES_BY_ID
+
+        token = str(source).split("+")[0]
+        try:
+            name = SOURCES_BY_ID[token].title.split(",")[0]
+        except KeyError:
+            return token
+        name = name.replace("Adult Social Care Finance Return (ASC-FR)", "ASC-FR").replace("Adult Social Care Finance Return", "ASC-FR")
+        abbreviation = re.search(r"\(([A-Z0-9-]+)\)\s*$", name)
+        return abbreviation.group(1) if abbreviation else re.sub(r"\s*\b\d{4}(-\d{2})?\b", "", name).strip()
+
+    def series_breaks(self, years: list[str], sources: dict[str, str]) -> list[tuple[float, str]]:
+        """Where a series is not like for like: COVID-19 years, years missing from the data and a change
+        of publication between two years, as (position on the chart, label)."""
+        from benchmark.data.tidy import financial_year_start
+
+        marks = [(float(i), f"COVID-19 ({y})") for i, y in enumerate(years) if y in self.COVID_YEARS]
+        for i, (before, after) in enumerate(zip(years, years[1:])):
+            parts = []
+            missing = financial_year_start(after) - financial_year_start(before) - 1
+            if missing:
+                parts.append(f"{missing} year{'s' if missing > 1 else ''} not in the data")
+            was, now = self._publication(sources[before]), self._publication(sources[after])
+            if was != now:
+                parts.append(f"{was} to {now}")
+            if parts:
+                marks.append((i + 0.5, "; ".join(parts)))
+        return sorted(marks)
+
+    def trend_chart(self, metric_id: str) -> str | None:
+        """The council, the comparator median and middle half in every year with data, breaks in the
+        series marked on the chart and named in the caption; None with fewer than 2 years."""
+        panel = self.shared.panel
+        rows = panel[panel["metric_id"] == metric_id]
+        own = rows[(rows["council"] == self.code) & rows["value"].notna()].set_index("year").sort_index()
+        years = list(own.index)
+        if len(years) < 2:
+            return None
+        members = self.members()
+        frame = []
+        for y in years:
+            peers = rows[(rows["year"] == y) & rows["council"].isin(members)]["value"].dropna()
+            frame.append({"year": y, "council": own.loc[y, "value"], "median": peers.median() if len(peers) else np.nan,
+                          "q1": peers.quantile(0.25) if len(peers) else np.nan, "q3": peers.quantile(0.75) if len(peers) else np.nan})
+        frame = pd.DataFrame(frame).set_index("year")
+        row = self.metric(metric_id)
+        change = pct_difference(frame["council"].iloc[-1], frame["council"].iloc[0])
+        title = (f"{self.name}'s {row['label'].lower()} {'rose' if change > 0 else 'fell'} {abs(change):.0f}% in cash from {years[0]} "
+                 f"to {years[-1]}; the comparator median was {short_fmt(row['unit'])(frame['median'].iloc[-1])} in {years[-1]}")
+        breaks = self.series_breaks(years, own["source"].astype(str).to_dict())
+        illustrative = bool(rows[(rows["council"] == self.code) | rows["council"].isin(members)]["illustrative"].any())
+        fig, alt = charts.time_series(frame, self.name, title, short_fmt(row["unit"]), row["label"], illustrative, breaks=breaks)
+        sources = "; ".join(dict.fromkeys(cite(s) for s in own["source"].dropna()))
+        caption = self._caption(sources, f"{', '.join(years)} (the years in the data)", illustrative)
+        if breaks:
+            caption += " Not like for like across the dotted lines: " + "; ".join(label for _, label in breaks) + "."
+        caption += f" {self.CASH_NOTE} {self.coverage(metric_id, years[-1])}."
+        changes = self.group_changes(years)
+        return charts.figure_html(fig, alt, caption + (f" {changes}" if changes else ""))
 
     def _section_spend(self) -> Section:
-        figures = [f for f in (self.ranked_chart("gce_65plus_per_head_65plus_gbp"), self.funnel_chart("gce_65plus_per_head_65plus_gbp"),
-                               self.series_chart("gce_65plus_per_head_65plus_gbp"), self.ranked_chart("unit_cost_residential_65plus_gbp_per_week"),
+        net = self.metric(self.NET_SPEND_ID)
+        unit_cost_years = self._years(self.UNIT_COST_IDS)
+        figures = [f for f in (self.ranked_chart(self.NET_SPEND_ID), self.trend_chart(self.NET_SPEND_ID), self.funnel_chart(self.NET_SPEND_ID),
+                               self.ranked_chart("asc_outturn_over_budget_pct", self.budget_chart_title()),
+                               self.trend_chart("gce_65plus_long_term_per_head_65plus_gbp"),
+                               self.ranked_chart("unit_cost_residential_65plus_gbp_per_week",
+                                                 f"{self.metric_title('unit_cost_residential_65plus_gbp_per_week')}: ASC-FR {unit_cost_years} "
+                                                 "activity, older than the spend figures"),
                                self.series_chart("care_home_admissions_65plus_per_100k")) if f]
-        tables = [Table("spend", self._metric_rows(self.SPEND_IDS), self._caption(self._sources(self.SPEND_IDS), self._years(self.SPEND_IDS))),
-                  Table("unit_costs", self._metric_rows(self.UNIT_COST_IDS), self._caption(self._sources(self.UNIT_COST_IDS), self._years(self.UNIT_COST_IDS))),
+        tables = [Table("spend_current", self._metric_rows(self.CURRENT_SPEND_IDS),
+                        self._caption(self._sources(self.CURRENT_SPEND_IDS), self._years(self.CURRENT_SPEND_IDS))),
+                  Table("budget_outturn", self.budget_outturn_table(),
+                        self._caption("MHCLG Revenue Account budget (RA) and revenue outturn (RO3, else RSX) of the same year",
+                                      self._years(self.BUDGET_IDS)) + " Negative: the year cost less than was budgeted."),
+                  Table("spend", self._metric_rows(self.SPEND_IDS),
+                        self._caption(self._sources(self.SPEND_IDS), self._years(self.SPEND_IDS))
+                        + " Each row is in its newest year with data; long- and short-term care together only in the older ASC-FR packs."),
+                  Table("unit_costs", self._metric_rows(self.UNIT_COST_IDS),
+                        self._caption(self._sources(self.UNIT_COST_IDS), unit_cost_years)
+                        + f" Dated: unit costs need client weeks, which only ASC-FR {unit_cost_years} holds beside spend."),
                   Table("outcomes", self._metric_rows(self.OUTCOME_IDS), self._caption(self._sources(self.OUTCOME_IDS), self._years(self.OUTCOME_IDS)))]
-        paragraphs = ["Gross current expenditure per head is ASC-FR spend on long- and short-term care divided by the ONS population of the "
-                      f"age group; weekly unit costs are spend divided by client weeks ({self._years(self.UNIT_COST_IDS)}: the years in the "
-                      "data with both). ASC-FR and SALT categories differ, so no cost per person is derived."]
-        if figures == [] and _missing(self.metric("gce_65plus_per_head_65plus_gbp")["value"]):
-            paragraphs.append("No chart: the council has no ASC-FR spend by client group in the years the data holds "
-                              f"({self._years(self.SPEND_IDS)}).")
+        paragraphs = [
+            f"Spend per adult is net current expenditure on adult social care (gross spend less sales, fees and charges and other "
+            f"income) from MHCLG's revenue outturn, {net['year'] if not _missing(net['year']) else 'n/a'}, divided by the ONS mid-year "
+            "population aged 18+ of the year the financial year starts in; client groups are RO3's primary support reason lines per "
+            "head of their age band. The trend joins the outturn publications present (RO3, RSX, RS): RSX's total equals RO3's "
+            "council by council, RO3's newest file has a new layout read the same way, and breaks in the series are marked. "
+            + self.CASH_NOTE,
+            self.budget_answer(),
+            "Long-term care by support setting is ASC-FR's gross current expenditure per head of the age group, from the older "
+            f"ASC-FR packs and NHS England's data file ({self._years(self.SPEND_IDS)}); ASC-FR and RO3 agree at the total but "
+            f"their lines differ. Weekly unit costs are spend divided by client weeks ({unit_cost_years}: the only year in the data "
+            "with both), so they are older than every spend figure above. ASC-FR and SALT categories differ, so no cost per "
+            "person is derived.",
+        ]
+        if _missing(net["value"]):
+            paragraphs.append(f"No outturn chart: the council has no net spend in the revenue outturn years the data holds "
+                              f"({self._years([self.NET_SPEND_ID])}).")
         return Section("spend", self.spend_title(), paragraphs, tables, figures)
 
     # -- local sections ----------------------------------------------------------------------------------
@@ -560,7 +880,8 @@ class ReportContent:
         if "illustrative" in frame:
             frame["illustrative"] = np.where(frame["illustrative"].astype(bool), "ILLUSTRATIVE", "")
         year = ", ".join(sorted(frame["year"].astype(str).unique())) if "year" in frame else self._local_year()
-        source = caption_source or (", ".join(dict.fromkeys(frame["source"].astype(str))) if "source" in frame else "council's own files")
+        source = caption_source or (local_file_words("; ".join(dict.fromkeys(frame["source"].astype(str)))) if "source" in frame
+                                    else "council's own files")
         return Table(key, frame, self._caption(source, year, illustrative, group=False))
 
     def _local_year(self) -> str:
@@ -578,9 +899,11 @@ class ReportContent:
         last = wf.sort_values("year").iloc[-1]
         gap = last["fte_gap_to_comparator_average"]
         illustrative = " (ILLUSTRATIVE)" if bool(last["illustrative"]) else ""
+        # below or above only when the staff ratio's difference is a finding (notable and material)
+        position = ("below" if last["staff_per_1000_65plus"] < last["comparator_average"] else "above") if is_finding(row) else "similar to"
         title = (f"{self.name} has {last['staff_per_1000_65plus']:.2f} adult social care staff per 1,000 people aged 65+, "
-                 f"{'below' if last['staff_per_1000_65plus'] < last['comparator_average'] else 'above'} the comparator average of "
-                 f"{last['comparator_average']:.2f}{illustrative}" if not _missing(last["comparator_average"]) else
+                 f"{position} the comparator average of {last['comparator_average']:.2f}{illustrative}"
+                 if not _missing(last["comparator_average"]) else
                  f"{self.name} has {last['staff_per_1000_65plus']:.2f} staff per 1,000 people aged 65+; no comparator has data{illustrative}")
         paragraphs = []
         if not _missing(gap):
@@ -660,7 +983,11 @@ class ReportContent:
             return Section("packages", f"No package extract for {self.name}: package costs and reviews cannot be shown",
                            [f"n/a: {self._local_missing('packages.csv')}"])
         h = head.iloc[0]
-        illustrative = bool(self.metric("package_weekly_cost_median_gbp")["illustrative"])
+        # from the package rows the headline rests on, whatever year the metrics table shows
+        panel = self.local.get("panel")
+        package_rows = panel[(panel["council"] == self.code) & panel["metric_id"].astype(str).str.startswith("package")] if panel is not None else None
+        illustrative = bool(package_rows["illustrative"].any()) if package_rows is not None and len(package_rows) else \
+            bool(self.metric("package_weekly_cost_median_gbp")["illustrative"])
         overdue = h.get("overdue_review_pct")
         title = (f"{fmt(overdue, 'pct') if not _missing(overdue) and overdue != '<5' else 'Some'} of {self.name}'s open care packages are overdue "
                  f"for review (over {self.params['review_months']} months)"
@@ -755,8 +1082,10 @@ class ReportContent:
                               f"(95% prediction interval {money(e['pi_low_gbp'])} to {money(e['pi_high_gbp'])}), against "
                               f"{money(totals.iloc[0]['care_gross_gbp'])} on the current pattern. Needs index (actual / expected spend, "
                               f"{e.get('year')}): {e.get('needs_index_65plus', np.nan):.2f} for 65+ and {e.get('needs_index_18to64', np.nan):.2f} for 18-64. "
-                              "The model's year is older than the base year, so the council's position against its need is carried forward, "
-                              "not the model's pounds.")
+                              + ("The model is fitted on the base year; its ratio of expected to actual spend is carried to the budget year."
+                                 if e.get("year") == b.base_year else
+                                 f"The model's year ({e.get('year')}) is older than the base year, so the council's position against its need "
+                                 "is carried forward, not the model's pounds."))
         else:
             paragraphs.append("Expected spend from the needs model: n/a (the council is not in the model).")
         for name, title in zip(names[1:], titles[1:], strict=True):
@@ -838,9 +1167,11 @@ class ReportContent:
                          "used for": ", ".join(dict.fromkeys(uses)), "id": sid, "illustrative": ""})
         local = self.metrics[self.metrics["source"].astype(str).str.startswith("data/") | self.metrics["source"].astype(str).str.contains("local/")]
         for _, row in local.iterrows():
-            rows.append({"source": f"council's own or national comparator file: {row['source']}", "years": str(row["year"]),
-                         "caveats": "supplied by the council (docs/local-data.md)", "licence": "council's own",
-                         "used for": row["label"], "id": "local", "illustrative": "ILLUSTRATIVE" if row["illustrative"] else ""})
+            rows.append({"source": local_file_words(row["source"]), "years": str(row["year"]),
+                         "caveats": ("generated example shipped with the toolkit, not real figures" if row["illustrative"]
+                                     else "supplied by the council"),
+                         "licence": "council's own", "used for": row["label"], "id": "local",
+                         "illustrative": "ILLUSTRATIVE" if row["illustrative"] else ""})
         return pd.DataFrame(rows)
 
     def _section_sources(self) -> Section:
@@ -855,12 +1186,14 @@ class ReportContent:
             f"Comparator group: {self.group_description}.",
         ]
         if (table["illustrative"] == "ILLUSTRATIVE").any():
-            notes.append("Rows marked ILLUSTRATIVE come from generated example files shipped with the toolkit (see data/local/README.md).")
+            notes.append("Rows marked ILLUSTRATIVE come from generated example files shipped with the toolkit, not from the council.")
         from benchmark.report.formatting import data_differences_note
 
         changed_data = data_differences_note(self.tables.provenance)
         paragraphs = [changed_data] if changed_data else []  # a --data copy that is not the shipped data: said first, not in a footnote
-        return Section("sources", title, paragraphs, [Table("sources", table, "Data sources, years, caveats and licences (from benchmark/data/sources.py and the metric rows).")], notes=notes)
+        return Section("sources", title, paragraphs, [Table("sources", table.drop(columns=["id"]),
+                                                              "Data sources, years, caveats and licences of every figure in this report.")],
+                       notes=notes)
 
     def _section_glossary(self) -> Section:
         table = glossary()
@@ -871,11 +1204,16 @@ class ReportContent:
                             "widened for between-council variation (NHS-R FunnelPlotR method)"),
             ("RAG flag", "RED / AMBER: a large / notable difference in the worse direction; GREEN: in the better direction; "
                          "DIFFERENT: a marked difference for a metric with no better direction"),
+            ("material difference", "large enough to matter whatever its statistics: a share of the comparator median, percentage "
+                                    "points for percentages, people or FTE for rates of them (thresholds set in the council's parameter file); a "
+                                    "difference that is not material is 'similar to' the comparators"),
+            ("overdispersion", "variation between councils beyond chance; funnel limits are widened by the between-council "
+                               "standard deviation tau, reported under each funnel plot"),
             ("needs index", "actual spend per head / spend per head expected from need (leave-one-out model)"),
             ("ILLUSTRATIVE", "rests on generated example data shipped with the toolkit, not real figures"),
         ], columns=["term", "meaning"])
         return Section("glossary", f"Glossary: {len(table)} metrics and {len(terms)} terms defined",
-                       [], [Table("glossary", table, "Metric definitions from benchmark/metrics/registry.py (metric_table())."),
+                       [], [Table("glossary", table.drop(columns=["id"]), "What each figure in this report measures, its unit and which direction is better."),
                             Table("terms", terms, "Terms used in this report.")])
 
 
@@ -883,10 +1221,34 @@ def glossary() -> pd.DataFrame:
     """One row per metric of :func:`benchmark.metrics.registry.metric_table`."""
     from benchmark.metrics.registry import metric_table
 
+    from benchmark.report.workbook import METRIC_UNIT_WORDS
+
     m = metric_table().reset_index(drop=True)
     polarity = {"higher_better": "higher is better", "lower_better": "lower is better", "neither": "neither direction is better in itself"}
-    return pd.DataFrame({"metric": m["label"], "id": m["id"], "unit": m["unit"], "definition": m["definition"],
-                         "direction": m["polarity"].map(polarity), "source": [cite(s) for s in m["source"]]})
+    return pd.DataFrame({"metric": m["label"], "id": m["id"], "unit": m["unit"].map(lambda u: METRIC_UNIT_WORDS.get(u, u)),
+                         # a setting's code in brackets after its name says nothing more to a reader
+                         "definition": m["definition"].str.replace(r" \([a-z]+(?:_[a-z0-9]+)+(?:, [a-z]+(?:_[a-z0-9]+)+)*\)", "", regex=True),
+                         "direction": m["polarity"].map(polarity),
+                         "source": [table_words(s) for s in m["source"]]})
+
+
+#: The tables a metric is computed from (the registry's ``source``), as the publications they hold.
+TABLE_WORDS = {
+    "ro3": "MHCLG revenue outturn, social care (RO3)", "rsx": "MHCLG revenue outturn summary (RSX)", "rs": "MHCLG revenue outturn summary (RS)",
+    "ra": "MHCLG revenue account budget (RA)", "ascfr_expenditure": "NHS England adult social care finance return (ASC-FR), spend",
+    "ascfr_activity": "ASC-FR activity", "ascfr_additional": "ASC-FR additional data", "ascfr_datafile": "ASC-FR data file",
+    "population_by_age": "ONS mid-year population estimates", "population_bands": "ONS mid-year population estimates",
+    "ascof": "NHS England adult social care outcomes framework (ASCOF)", "deprivation": "English Indices of Deprivation",
+    "local": "the council's own files (or the national example files shipped with the toolkit)",
+}
+
+
+def table_words(source) -> str:
+    """A registry ``source`` ("ascfr_expenditure; population_by_age") as the publications it names."""
+    if _missing(source):
+        return "n/a"
+    tokens = [t.strip() for t in re.split(r"[;+]", str(source)) if t.strip()]
+    return "; ".join(dict.fromkeys(TABLE_WORDS.get(t, t.replace("_", " ")) for t in tokens))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -898,9 +1260,7 @@ def report_budget(report: ReportContent):
     custom list) and the run's shared local panel, so nothing is reloaded."""
     from benchmark.budget import base_budget as bb
 
-    from benchmark.data.years import budget_base_year
-
-    comparators = report.members(None if report.method == "nn" else budget_base_year(report.tables))
+    comparators = report.members()  # the report's one group, as in every other section
     return bb.council_budget(report.tables, report.code, budget_params(report.params),
                              comparators=comparators, local_panel=report.shared.local_panel)
 
@@ -937,7 +1297,7 @@ def council_tables(params_or_report: dict | ReportContent) -> dict[str, pd.DataF
         out["budget_lines"] = pd.DataFrame({"council": [report.code], "note": [f"no base budget: {report.budget_error}"]})
         out["budget_totals"] = out["budget_lines"].copy()
     out["headline_messages"] = report.key_messages()
-    out["context"] = report.context_table()
+    out["context"] = report.context_values()
     out["comparators"] = report.comparators_table()
     for key, name in LOCAL_TABLE_NAMES.items():
         if key in report.local:
@@ -960,15 +1320,24 @@ def headlines(params_or_report: dict | ReportContent) -> dict:
         return None if _missing(value) else float(value)
 
     spend = report.metric("gce_65plus_per_head_65plus_gbp")
+    net = report.metric("asc_net_per_head_18plus_gbp")
     counts = report.metrics["rag"].value_counts()
+    # which figures rest on generated example data, by name: the index says which, not just that some do
+    illustrative_figures = list(report.metrics.loc[report.metrics["illustrative"].astype(bool), "label"].astype(str))
+    if report.budget is not None:
+        illustrative_figures += [f"base budget: {report.budget.scenario_titles.get(r.scenario, r.scenario)}"
+                                 for r in report.budget.totals.itertuples() if r.illustrative]
     out = {
         "council": report.code, "council_name": report.name, "comparator_group": report.group_description,
+        "net_per_head_18plus_gbp": num(net["value"]), "net_per_head_18plus_comparator_median_gbp": num(net["median"]),
+        "net_per_head_18plus_year": None if _missing(net["year"]) else str(net["year"]),
         "gce_65plus_per_head_gbp": num(spend["value"]), "gce_65plus_per_head_comparator_median_gbp": num(spend["median"]),
         "gce_65plus_per_head_year": None if _missing(spend["year"]) else str(spend["year"]),
         "gce_65plus_per_head_flag": spend["flag"],
         "red_flags": int(counts.get("RED", 0)), "amber_flags": int(counts.get("AMBER", 0)), "green_flags": int(counts.get("GREEN", 0)),
-        "illustrative": bool(report.metrics["illustrative"].any()),
-        "budget_year": report.params["budget_year"], "budget_error": report.budget_error,
+        "illustrative": bool(illustrative_figures), "illustrative_figures": illustrative_figures,
+        "budget_year": report.budget.budget_year if report.budget is not None else report.params["budget_year"],
+        "budget_error": report.budget_error, "budget_current_pattern_gbp": None,
         "needs_index_65plus": None, "needs_index_18to64": None, "expected_spend_gbp": None, "budget_totals_gbp": {},
     }
     if report.budget is not None:
@@ -977,6 +1346,7 @@ def headlines(params_or_report: dict | ReportContent) -> dict:
         out["needs_index_18to64"] = num(e.get("needs_index_18to64"))
         out["expected_spend_gbp"] = num(e.get("expected_gbp"))
         out["budget_totals_gbp"] = {str(r.scenario): num(r.total_gbp) for r in report.budget.totals.itertuples()}
+        out["budget_current_pattern_gbp"] = num(report.budget.totals["total_gbp"].iloc[0])
     return out
 
 
@@ -1004,7 +1374,7 @@ def export_report(report: ReportContent, folder: str | Path | None) -> dict | No
 
 
 def _write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> None:
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in tables.items():
-            frame.to_excel(writer, sheet_name=str(name)[:31], index=not isinstance(frame.index, pd.RangeIndex))
+    from benchmark.report.workbook import write_workbook
+
+    write_workbook(tables, path)
 

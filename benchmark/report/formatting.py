@@ -6,6 +6,9 @@ figures without importing the charts (matplotlib).
 from __future__ import annotations
 
 import math
+import re
+
+from pathlib import Path
 
 import pandas as pd
 
@@ -88,8 +91,50 @@ def short_fmt(unit: str | None):
 _HEADER_WORDS = {"gbp": "£", "pct": "%", "fte": "FTE", "65plus": "65+", "18to64": "18-64", "q1": "Q1", "q3": "Q3"}
 
 
+#: Column names whose words alone would not say what they hold.
+_COLUMN_NAMES = {
+    "rank_pooled": "rank of the pooled budget (1 = largest)", "quartile_pooled": "quartile of the pooled budget (1 = largest)",
+    "rank_ratio": "rank of pooled / minimum (1 = largest)", "quartile_ratio": "quartile of pooled / minimum (1 = largest)",
+    "councils_ranked": "councils ranked", "ratio_to_minimum": "pooled / NHS minimum", "minimum_gbp": "NHS minimum £",
+    "pooled_gbp": "pooled budget £",
+}
+
+
+#: The council's own files, in words (docs/local-data.md names each file's columns).
+LOCAL_FILE_WORDS = {"workforce": "workforce file", "bcf_plan": "Better Care Fund plan", "care_home_fee_bands": "care home fee schedule",
+                    "care_home_placements": "care home placements", "packages": "care package extract"}
+
+
+def local_file_words(source: str) -> str:
+    """``data/local/E06000045/workforce.csv; ...`` as "the council's own workforce file; ..." (a national
+    comparator file shipped with the toolkit says so); a note naming a file (a waived plausibility
+    check) keeps its words with the file named the same way."""
+    def words(path: str) -> str:
+        name = LOCAL_FILE_WORDS.get(Path(path).stem, Path(path).stem.replace("_", " "))
+        return f"national comparator {name}" if "/national/" in path else f"the council's own {name}"
+
+    parts = [re.sub(r"[\w./-]+\.csv", lambda m: words(m.group(0)), part.strip()) for part in re.split(r"; |\+", str(source)) if part.strip()]
+    return "; ".join(dict.fromkeys(parts)) or "the council's own files"
+
+
+#: Category codes of the council's own files (docs/local-data.md) whose words alone would not say what they are.
+_CODE_WORDS = {"improved_bcf": "improved Better Care Fund", "nhs_minimum": "NHS minimum contribution", "bcf": "Better Care Fund",
+               "disabled_facilities_grant": "Disabled Facilities Grant", "nhs_total_ccg": "NHS total (CCG)",
+               "additional_nhs": "additional NHS", "council_additional": "additional council", "nhs": "NHS"}
+_CODE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
+
+
+def code_words(value):
+    """A category code from a council's file (``social_worker``, ``improved_bcf``) in words; anything else as it is."""
+    if isinstance(value, str) and _CODE.fullmatch(value):
+        return _CODE_WORDS.get(value, value.replace("_", " "))
+    return value
+
+
 def column_words(name: str) -> str:
     """A column name as words: ``fte_gap_to_comparator_average`` -> "FTE gap to comparator average"."""
+    if str(name) in _COLUMN_NAMES:
+        return _COLUMN_NAMES[str(name)]
     return " ".join(_HEADER_WORDS.get(part, part) for part in str(name).split("_"))
 
 
@@ -152,8 +197,10 @@ def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
             write = column_formatter(column, numbers)
             shown[column_words(column)] = [(missing(i, column) if is_missing(value) else value) if is_missing(number) else write(float(number))
                                            for i, (value, number) in enumerate(zip(values, numbers, strict=True))]
+        elif str(column) == "source":
+            shown[column_words(column)] = [local_file_words(v) if isinstance(v, str) and "data/" in v else code_words(v) for v in values]
         else:
-            shown[column_words(column)] = values
+            shown[column_words(column)] = [code_words(v) for v in values] if values.dtype.kind == "O" or str(values.dtype).startswith("string") else values
     if len(shown) == 1 and len(shown.columns) > 5:
         shown = pd.DataFrame({"measure": shown.columns, "value": shown.iloc[0].to_numpy()})
     return shown

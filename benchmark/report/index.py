@@ -48,14 +48,17 @@ def headline_cells(headlines: dict) -> dict[str, str]:
     def number(value, digits=2):
         return "n/a" if value is None else f"{value:.{digits}f}"
 
-    year = headlines.get("gce_65plus_per_head_year")
+    year = headlines.get("net_per_head_18plus_year")
+    budget_year = headlines.get("budget_year")
+    figures = headlines.get("illustrative_figures") or []
     return {
-        "spend per head 65+": money(headlines.get("gce_65plus_per_head_gbp"), 2) + (f" ({year})" if year else ""),
-        "comparator median": money(headlines.get("gce_65plus_per_head_comparator_median_gbp"), 2),
+        "net spend per adult (18+)": money(headlines.get("net_per_head_18plus_gbp"), 2) + (f" ({year})" if year else ""),
+        "comparator median": money(headlines.get("net_per_head_18plus_comparator_median_gbp"), 2),
         "flags red / amber / green": f"{headlines.get('red_flags', 0)} / {headlines.get('amber_flags', 0)} / {headlines.get('green_flags', 0)}",
+        "budget, current pattern": money(headlines.get("budget_current_pattern_gbp")) + (f" ({budget_year})" if budget_year else ""),
         "needs index 65+": number(headlines.get("needs_index_65plus")),
-        "expected spend (needs model)": money(headlines.get("expected_spend_gbp")) + (f" ({headlines['budget_year']})" if headlines.get("budget_year") else ""),
-        "illustrative data": "ILLUSTRATIVE (some figures rest on example data)" if headlines.get("illustrative") else "none",
+        "expected spend (needs model)": money(headlines.get("expected_spend_gbp")) + (f" ({budget_year})" if budget_year else ""),
+        "illustrative data": ("ILLUSTRATIVE: " + "; ".join(figures)) if figures else "none",
     }
 
 

@@ -151,15 +151,16 @@ def check_values(values: dict, source: str, registry, data: str | None = None) -
                 raise UserError(f"{source}: parameter '{key}': {error}") from None
     if values["year"] is not None and not council.exists_in(values["year"]):
         raise UserError(f"{source}: {council.name} ({council.ons_code}) did not have adult social care duties in {values['year']}")
-    custom = []
-    for entry in values["custom_comparators"]:
-        if not isinstance(entry, str):
-            raise UserError(f"{source}: parameter 'custom_comparators' must list ONS codes or names (text), found {entry!r}")
-        try:
-            custom.append(registry.find(entry, values.get("year")).ons_code)
-        except UserError as error:
-            raise UserError(f"{source}: custom_comparators: {error}") from None
+    from benchmark.comparators import resolve_custom
+
+    try:  # the council itself, a council twice or an unknown one: refused, never silently dropped
+        custom = resolve_custom(registry, values["custom_comparators"], values.get("year"), council=council.ons_code)
+    except UserError as error:
+        raise type(error)(f"{source}: parameter 'custom_comparators': {error}") from None
     values["custom_comparators"] = custom
+    for key in ("rag_material_pct", "rag_material_points", "rag_material_count"):
+        if values.get(key, 0) < 0:
+            raise UserError(f"{source}: parameter '{key}' must not be negative, found {values[key]}")
     if values["comparator_method"] == "custom" and not custom:
         raise UserError(f"{source}: comparator_method is custom but custom_comparators is empty")
     if values["comparator_k"] < 1:

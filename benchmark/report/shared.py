@@ -13,8 +13,9 @@ assumptions (``high_cost_threshold_gbp``, ``review_months``):
   expected-spend models, the base budget's line inputs and income shares);
 * the local metric panel and the full metric panel (national + local);
 * comparator pairs and statistics for every distinct comparator setting in use
-  (``comparator_method``, ``comparator_k``, ``custom_comparators``), restricted to the councils
-  of the run that use that setting.
+  (``comparator_method``, ``comparator_k``, ``custom_comparators``, ``year``), restricted to the
+  councils of the run that use that setting: one group per council, resolved once for its
+  geography year and used for every metric and year.
 
 When ``shared_dir`` is None (the notebook run by hand), :func:`compute_shared` computes the same
 thing for one council directly: slower, same results.
@@ -74,12 +75,15 @@ def data_key(params: dict) -> tuple[str, str, float, int, str]:
             "+".join(waived))
 
 
-def group_key(params: dict) -> tuple[str, int | None, tuple[str, ...]]:
-    """(comparator method, k or None, custom list or ()): one set of comparator statistics."""
+def group_key(params: dict) -> tuple[str, int | None, tuple[str, ...], str | None]:
+    """(comparator method, k or None, custom list or (), metric year or None): one set of comparator
+    statistics.  The metric year sets the groups' geography year (NN.json's sets have one geography,
+    so it is None for them); see :func:`benchmark.metrics.stats.group_year`."""
     method = params.get("comparator_method", "nn")
     k = int(params.get("comparator_k") or 15) if method == "statistical" else None
     custom = tuple(str(c) for c in params.get("custom_comparators") or ()) if method == "custom" else ()
-    return (method, k, custom)
+    year = params.get("year") if method != "nn" else None
+    return (method, k, custom, year)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -111,11 +115,11 @@ class Shared:
         return pairs[pairs["council"] == council], stats[stats["council"] == council]
 
     def _add_group(self, key: tuple, councils: list[str]) -> None:
-        from benchmark.metrics.stats import comparator_stats, panel_pairs
+        from benchmark.metrics.stats import comparator_stats, report_pairs
 
-        method, k, custom = key
-        pairs = panel_pairs(self.tables, self.panel, method, k, list(custom) or None)
-        pairs = pairs[pairs["council"].isin(councils)].reset_index(drop=True)
+        method, k, custom, year = key
+        # one group per council, the same councils for every metric and year (the report's members)
+        pairs = report_pairs(self.tables, councils, method, k, list(custom) or None, year)
         involved = set(councils) | set(pairs["neighbour"])
         panel = self.panel[self.panel["council"].isin(involved)]
         stats = comparator_stats(panel, pairs)
