@@ -9,12 +9,15 @@ COUNCIL ?= E06000045
 
 .PHONY: setup report test validate benchmarks lock clean
 
-# Installs the exact versions the tests passed with (requirements.lock), then the toolkit itself.
+# Installs the exact versions the tests passed with (requirements.lock), then the toolkit itself and
+# its Jupyter kernel (asc-benchmark).
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps -e .
+	@# the named kernel report.ipynb records, so JupyterLab opens a report in this environment
+	$(PY) -c "from benchmark.report.runner import ensure_kernel; ensure_kernel()"
 	@touch $(STAMP)
 
 setup: $(STAMP)

@@ -212,7 +212,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     try:
         summary = run_reports(sets, Path(args.out), jobs=args.jobs, notebook=Path(args.notebook or DEFAULT_NOTEBOOK),
                               shared=not args.notebook_only, with_tables=not args.notebook_only, cell_timeout_s=args.timeout,
-                              fresh_kernels=args.fresh_kernels, force=args.force)
+                              fresh_kernels=args.fresh_kernels, force=args.force, pack=args.pack, pdf=args.pdf)
     except RunInterrupted as stopped:
         print(stopped, file=sys.stderr)
         return 130
@@ -222,6 +222,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             print(f"Unchanged: {page}  ({result.name}, {result.code}, written {result.finished} with the same inputs)")
         elif result.status == "succeeded":
             print(f"Report: {page}  ({result.name}, {result.code}, {result.duration_s:.1f} s)")
+            if args.pack and (page.parent / "pack.html").is_file():
+                print(f"Pack: {page.parent / 'pack.html'}")
     if summary.failed:
         print(f"error: {summary_line(summary)}", file=sys.stderr)
         return 1
@@ -336,6 +338,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="start a new kernel for every council (default: one kernel per worker process, reset between councils)")
     report.add_argument("--force", action="store_true",
                         help="run every council again, even those already in --out written with the same inputs (default: they are skipped)")
+    report.add_argument("--pack", choices=("peer",), default=None,
+                        help="also write a pre-reading pack beside each report: peer = for the peer challenge team, by the LGA "
+                             "Key Areas of Focus and CQC's assessment themes (pack.html)")
+    report.add_argument("--pdf", action="store_true",
+                        help="also print each report (and pack) to PDF with headless Chromium where it is installed (skipped with a note where not)")
     report.add_argument("--notebook-only", action="store_true",
                         help="execute and convert the notebook only: no shared step, no metrics.csv/budget.csv/tables.xlsx (for testing with a stand-in notebook)")
     _add_data_option(report)

@@ -63,9 +63,10 @@ def load_config(path: Path | str | None = None) -> dict:
 def describe_method(method: str, k: int | None = None, year: str | None = None, custom: list[str] | None = None) -> str:
     """One line naming a comparator group, for report captions and the CLI."""
     if method == "nn":
-        return NN_LABEL + " (NN.json, April 2021 geography, source not stated; not CIPFA)"
+        return NN_LABEL + " (councils as of April 2021; the sets' method and source are not stated; not the licensed CIPFA lists)"
     if method == "statistical":
-        return f"statistical peer group: {k} nearest councils on need features (config/neighbours.toml), {year} geography"
+        return (f"statistical peers: the {k} councils nearest on need (age, deprivation, density, pay, housing and students), "
+                f"councils as of {year}")
     if method == "region":
         return f"other councils in the same region, {year}"
     if method == "type":

@@ -5,22 +5,32 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python (asc-benchmark)
 #     language: python
-#     name: python3
+#     name: asc-benchmark
 # ---
 
 # %% [markdown] tags=["notebook-only"]
 # # Adult social care use of resources: council report
 #
-# Every figure comes from the `benchmark` package; this notebook only presents. Change a parameter
-# in the next cell (or the council's parameter file) and re-run all cells.
+# **To question an assumption:** the report's assumptions (inflation, population growth, budget
+# year, comparator group, flag thresholds and the rest) are in the next cell. Change a value
+# there, then choose *Run > Run All Cells*: every section is recomputed with your values. To try
+# the budget's assumptions without re-running, move the sliders of the *What if?* panel after the
+# budget section. The tables (metrics.csv, budget.csv, tables.xlsx) are written only when
+# `export_dir` names a folder (a name without a path is made beside this notebook).
+#
+# Every figure comes from the `benchmark` package; this notebook only presents. To change a
+# council's assumptions for every future report, edit its parameter file
+# (`parameters/<ONS code>.yml`) and run the report again.
 
 # %% tags=["parameters"]
 council = "E06000045"
 year = None
-comparator_method = "nn"
+comparator_method = None
 comparator_k = 15
 custom_comparators = []
 budget_year = None
@@ -32,6 +42,7 @@ cost_per_fte_gbp = 45000.0
 budget_scenarios = []
 high_cost_threshold_gbp = 1000.0
 review_months = 12
+price_index = {}
 plausibility_overrides = []
 rag_amber_z = 1.0
 rag_red_z = 2.0
@@ -46,7 +57,7 @@ export_dir = None
 # %%
 from IPython.display import HTML, display
 
-from benchmark.report import content
+from benchmark.report import content, whatif
 
 report = content.ReportContent.build(content.parameters_from(globals()))
 display(HTML(report.title_html()))
@@ -76,11 +87,14 @@ report.section("packages")
 report.section("budget")
 
 # %%
+whatif.BudgetPanel(report)
+
+# %%
 report.section("sources")
 
 # %%
 report.section("glossary")
 
-# %%
-# Set by the report runner only: writes the tables shown above (metrics.csv, budget.csv, tables.xlsx).
-exported = content.export_report(report, export_dir)
+# %% tags=["notebook-only", "export-tables"]
+# Writes the tables shown above (metrics.csv, budget.csv, tables.xlsx) into export_dir, when it names a folder.
+whatif.export_tables(report, export_dir)

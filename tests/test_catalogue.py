@@ -251,3 +251,34 @@ def test_files_put_in_place_are_readable_as_the_umask_allows(tmp_path):
     add_files(plan_add([RAW / "finance" / "rs" / "RS_2017-18_data_by_LA.xlsx"], data), data).keep()
     assert (data / "raw" / "finance" / "rs" / "RS_2017-18_data_by_LA.xlsx").stat().st_mode & 0o777 == expected
     assert (data / "catalogue.json").stat().st_mode & 0o777 == expected
+
+
+def test_an_outturn_year_added_moves_the_trend_the_headline_and_the_base_budget(tmp_path):
+    """Without the 2024-25 outturn files, the newest year is 2023-24 everywhere; `data add` of RO3
+    2024-25 puts it in the spend trend, the headline and the base budget's base year, no code change."""
+    from benchmark.budget.base_budget import BudgetParams, Scenario, council_budget
+    from benchmark.data.store import load_tables
+    from benchmark.metrics.compute import national_values
+
+    data = scratch_data(tmp_path, copy=("finance",))
+    ro3_2024 = data / "raw" / "finance" / "ro3" / "RO3_LA_Data_2024-25_data_by_LA.ods"
+    outside = tmp_path / ro3_2024.name
+    ro3_2024.rename(outside)
+    (data / "raw" / "finance" / "rsx" / "RSX_LA_Data_2024-25_data_by_LA.ods").unlink()
+
+    def southampton(tables):
+        values = national_values(tables)
+        net = values[(values["metric_id"] == "asc_net_per_head_18plus_gbp") & (values["council"] == "E06000045") & values["value"].notna()]
+        budget = council_budget(tables, "E06000045", BudgetParams(scenarios=(Scenario("current_pattern", ""),)), comparators=[])
+        return sorted(net["year"]), budget
+
+    years, budget = southampton(load_tables(data))
+    assert years[-1] == "2023-24" and budget.base_year == "2023-24"
+    # RO3 2023-24, Southampton: net current expenditure on adult social care £111,474 thousand
+    assert budget.reconciliation.iloc[-1]["ro3_net_gbp"] == 111_474_000 and budget.budget_year == "2025-26"
+
+    result = run_cli("data", "add", str(outside), "--data", str(data))
+    assert result.returncode == 0, result.stderr
+    years, budget = southampton(load_tables(data))
+    assert years[-1] == "2024-25" and "2023-24" in years and budget.base_year == "2024-25"
+    assert budget.reconciliation.iloc[-1]["ro3_net_gbp"] == 116_594_000 and budget.budget_year == "2026-27"

@@ -232,7 +232,7 @@ def test_neighbours_command_explains(tables):
                             capture_output=True, text=True, cwd=RAW.parents[1])
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert "2024-25 geography" in lines[0]
+    assert "councils as of 2024-25" in lines[0]
     assert any("Cumbria (E10000006)" in line for line in lines)
     rows = [line.split("\t") for line in lines if not line.startswith("#")]
     assert rows[0][:4] == ["rank", "ons_code", "name", "distance"] and len(rows) == 1 + 1 + 3

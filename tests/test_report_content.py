@@ -4,11 +4,14 @@ from __future__ import annotations
 import ast
 import json
 import math
+import re
 import time
 
 import numpy as np
 import pandas as pd
 import pytest
+
+from benchmark.errors import UserError
 
 from benchmark.report import charts, content
 from benchmark.report.parameters import DEFAULTS, PARAMETERS
@@ -134,7 +137,16 @@ def test_formatting_never_turns_missing_into_zero():
 
 @pytest.fixture(scope="module")
 def southampton():
-    return content.ReportContent.build({**DEFAULTS, "council": "Southampton"})
+    # NN.json's set, as Southampton's own parameter file chooses (the peer challenge's comparators): the
+    # same group the metrics and budget commands use by default, which these tests compare with
+    return content.ReportContent.build({**DEFAULTS, "council": "Southampton", "comparator_method": "nn"})
+
+
+def test_the_default_group_is_the_statistical_peers_of_the_newest_outturn_year():
+    # comparator_method null: NN.json's sets are on April 2021 geography, the newest outturn is 2024-25
+    report = content.ReportContent.build({**DEFAULTS, "council": "E06000016"})
+    assert report.method == "statistical" and report.group_year == "2024-25"
+    assert len(report.members()) == 15 and "E06000016" not in report.members()
 
 
 def test_metrics_equal_council_metrics(southampton, tables):
@@ -203,9 +215,11 @@ def test_key_messages_never_leave_out_a_red_or_amber_flag(southampton):
     metrics = southampton.metrics
     worse = set(metrics.loc[metrics["rag"].isin(["RED", "AMBER"]), "id"])
     marked = int(metrics["difference"].isin(["large", "notable"]).sum())
-    assert len(worse) == 3 and marked > 6  # Southampton: 1 RED and 2 AMBER among more marked differences than the table shows
-    messages = southampton.key_messages()
-    assert worse <= set(messages["metric"]) and len(messages) == 6
+    # Southampton: 1 RED and 5 AMBER (delayed transfers; ASCOF's carers and direct payments measures) among more marked differences
+    assert len(worse) == 6 and marked > 9
+    assert worse <= set(southampton.key_messages()["metric"]) and len(southampton.key_messages()) == 6
+    messages = southampton.key_messages(limit=9)  # room for three others beside the six worse flags
+    assert worse <= set(messages["metric"]) and len(messages) == 9
     others = metrics[metrics["difference"].isin(["large", "notable"]) & ~metrics["id"].isin(worse)]
     shown = others[others["id"].isin(messages["metric"])]
     left_out = others[~others["id"].isin(messages["metric"])]
@@ -282,14 +296,28 @@ def test_council_without_base_year_still_reports():
     assert content.council_tables(report)["budget_lines"]["note"].str.contains("no base budget").all()
 
 
-def test_council_without_an_nn_set_says_why_its_group_is_its_region():
-    # Cumberland (2023) is not in NN.json; its generated parameter file chooses region
-    report = content.ReportContent.build({**DEFAULTS, "council": "E06000063", "comparator_method": "region"})
+def test_a_council_too_small_for_peers_is_told_why_its_group_is_its_region():
+    # Isles of Scilly is excluded from statistical peer groups: its default group is its region
+    report = content.ReportContent.build({**DEFAULTS, "council": "E06000053"})
     context = report.section("context").to_html()
-    assert "NN.json has no nearest-neighbour set for Cumberland" in context
-    assert "the other councils of the North West region" in context
+    assert report.method == "region" and "Isles of Scilly is too small for statistical peers" in context
+    assert "the other councils of the South West region" in context
     leeds = content.ReportContent.build({**DEFAULTS, "council": "E08000035", "comparator_method": "region"})
-    assert "NN.json has no" not in leeds.section("context").to_html()  # Leeds has a set: region is a choice
+    assert "too small for statistical peers" not in leeds.section("context").to_html()  # region chosen, not forced
+
+
+def test_the_directors_pages_carry_no_file_paths_codes_or_ids():
+    import html as html_module
+
+    for params in ({**DEFAULTS, "council": "E06000016", "comparator_method": "statistical"},
+                   {**DEFAULTS, "council": "Southampton", "comparator_method": "nn"}):
+        report = content.ReportContent.build(params)
+        page = "".join(report.section(k).to_html() for k in content.SECTIONS)
+        text = html_module.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<img[^>]*>", " ", page)))
+        assert not re.findall(r"\S+\.(?:py|toml|json)\b", text), params["council"]
+        assert "data/local" not in text and "config/" not in text
+        assert not re.findall(r"\b[a-z]+_[a-z0-9]+(?:_[a-z0-9]+)*\b", text), params["council"]  # ids, codes, scenario names
+
 
 
 # ----------------------------------------------------------------------------------------------
@@ -342,7 +370,7 @@ def test_funnel_limits_match_the_metrics_engine(southampton):
 def test_prepare_and_load_shared(tmp_path, southampton):
     from benchmark.report.shared import load_shared, prepare_shared
 
-    sets = [{**DEFAULTS, "council": "Southampton"}, {**DEFAULTS, "council": "E06000016", "comparator_method": "region"}]
+    sets = [{**DEFAULTS, "council": "Southampton", "comparator_method": "nn"}, {**DEFAULTS, "council": "E06000016", "comparator_method": "region"}]
     out = prepare_shared(sets, tmp_path / "shared")
     assert (out / "index.json").is_file() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
     started = time.perf_counter()
@@ -465,3 +493,31 @@ def test_illustrative_is_decided_per_figure_and_the_index_names_them():
 def test_the_packages_headline_keeps_its_illustrative_mark_when_a_year_is_set():
     report = content.ReportContent.build({**DEFAULTS, "council": "Southampton", "year": "2017-18"})
     assert report.section("packages").title.endswith("(ILLUSTRATIVE)")
+
+
+def test_trends_in_real_terms_use_the_councils_price_index(southampton):
+    # £100 in 2023-24 at index 80 is £125 in 2024-25 prices (index 100); the median and middle half likewise
+    frame = pd.DataFrame({"council": [100.0, 200.0], "median": [80.0, 160.0], "q1": [40.0, 80.0], "q3": [120.0, 240.0]},
+                         index=pd.Index(["2023-24", "2024-25"], name="year"))
+    southampton.params["price_index"] = {"2023-24": 80, "2024-25": 100}
+    try:
+        terms, note = southampton._real_terms(frame, "gbp_per_head")
+        assert terms == "real terms (2024-25 prices)" and note.startswith("Real terms: 2024-25 prices")
+        assert frame["council"].tolist() == [125.0, 200.0] and frame["median"].tolist() == [100.0, 160.0]
+        southampton.params["price_index"] = {"2024-25": 100}  # 2023-24 missing: cash, saying why
+        terms, note = southampton._real_terms(frame.copy(), "gbp_per_head")
+        assert terms == "cash" and "no value for 2023-24" in note
+    finally:
+        southampton.params["price_index"] = {}
+
+
+@pytest.mark.parametrize(("index", "message"), [
+    ({"2023": 80}, "price_index: '2023' is not a financial year"),
+    ({"2023-24": -1}, "price_index 2023-24: expected a positive index number, found -1"),
+])
+def test_a_bad_price_index_is_one_line(index, message):
+    from benchmark.report.parameters import check_parameters
+
+    with pytest.raises(UserError) as excinfo:
+        check_parameters({"council": "E06000045", "price_index": index}, "parameters/E06000045.yml")
+    assert message in str(excinfo.value) and "\n" not in str(excinfo.value)

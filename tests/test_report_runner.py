@@ -52,7 +52,7 @@ def council_folders(folder: Path) -> list[str]:
 @pytest.mark.parametrize("scenario, expected", [
     ("bad_unknown_key.yml", "unknown parameter key(s) fee_inflaton_pct"),
     ("bad_wrong_type.yml", "parameter 'review_months' must be int, found str 'twelve'"),
-    ("bad_disallowed_value.yml", "parameter 'comparator_method' must be one of nn, statistical, region, type, england, custom, found 'cipfa'"),
+    ("bad_disallowed_value.yml", "parameter 'comparator_method' must be one of null, nn, statistical, region, type, england, custom, found 'cipfa'"),
     ("bad_unknown_council.yml", "unknown council 'Southamptn'"),
     ("bad_missing_local_dir.yml", "local_dir no/such/folder: folder not found"),
     ("bad_scenario_choice.yml", "scenario 'cheap': unknown unit_cost choice 'cheapest'"),
@@ -452,32 +452,30 @@ def test_init_parameters_keeps_hand_written_and_edited_files_unless_forced(tmp_p
 
 
 def test_shipped_generated_files_match_init_parameters(tmp_path, tables):
-    from benchmark.report.parameter_files import HAND_WRITTEN, councils_with_nn_set, parameter_file_text
+    from benchmark.report.parameter_files import HAND_WRITTEN, parameter_file_text
 
-    with_nn_set = councils_with_nn_set(tables)
     for code, name in zip(tables.registry.table["ons_code"], tables.registry.table["name"], strict=True):
         if code not in HAND_WRITTEN:
-            assert (ROOT / "parameters" / f"{code}.yml").read_text() == parameter_file_text(code, name, code in with_nn_set), code
+            assert (ROOT / "parameters" / f"{code}.yml").read_text() == parameter_file_text(code, name), code
 
 
-# The councils NN.json has no set for, by what happened to them (registry of reorganisations):
-# too small for a set; abolished by April 2021 (BCP and Dorset 2019, Buckinghamshire 2020,
-# Northamptonshire 2021); created in 2023 (Cumbria, North Yorkshire, Somerset).
-WITHOUT_NN_SET = {"E06000053", "E09000001", "E06000028", "E06000029", "E10000009", "E10000002", "E10000021",
-                  "E06000063", "E06000064", "E06000065", "E06000066"}
-
-
-def test_councils_without_an_nn_set_are_given_their_region_and_every_file_has_a_group(tables):
+def test_every_councils_default_group_exists(tables):
+    """comparator_method: null resolves, for every council of the registry, to a group the report can
+    use: statistical peers on the newest outturn's geography (after NN.json's April 2021 geography),
+    a region for the two councils excluded from peer groups, abolished councils on their last year."""
     from benchmark.comparators import comparator_group
-    from benchmark.report.parameters import read_parameter_file
+    from benchmark.metrics.stats import group_year
+    from benchmark.report.parameters import read_parameter_file, resolved_comparator_method
 
-    methods = {path.stem: read_parameter_file(path).get("comparator_method", "nn") for path in (ROOT / "parameters").glob("*.yml")}
-    assert {code for code, method in methods.items() if method == "region"} == WITHOUT_NN_SET
-    for code, method in methods.items():
-        if method in ("nn", "region"):
-            assert len(comparator_group(tables, code, method)) >= 5, code  # the report's first cell would fail without one
-    cumberland = (ROOT / "parameters" / "E06000063.yml").read_text()
-    assert "NN.json has no nearest-neighbour set" in cumberland and 'comparator_method: "region"' in cumberland
+    methods = {}
+    for path in sorted((ROOT / "parameters").glob("*.yml")):
+        values = read_parameter_file(path)
+        method = methods[path.stem] = resolved_comparator_method(tables, values)
+        year = None if method == "nn" else group_year(tables, path.stem, values["year"])
+        assert len(comparator_group(tables, path.stem, method, year=year)) >= 5, path.stem  # the report would fail without one
+    assert {code for code, method in methods.items() if method == "region"} == {"E06000053", "E09000001"}  # Scilly, City of London
+    assert methods["E06000063"] == "statistical"  # Cumberland (2023): peers on the 2024-25 geography
+    assert methods["E06000045"] == "nn"  # Southampton's hand-written file chooses NN.json's set
 
 
 # ----------------------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ def add_arguments_budget(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--year", metavar="YYYY-YY", help="budget year (default: two years after the newest revenue outturn in the data)")
     parser.add_argument("--scenario", metavar="NAME", help="show one scenario (default: all side by side)")
     parser.add_argument("--group", choices=["nn", "statistical", "region", "type", "england"], default=None,
-                        help="comparator group (default: the parameter file's comparator_method, else nn)")
+                        help="comparator group (default: the parameter file's comparator_method, else the council's default)")
     parser.add_argument("--params", metavar="FILE.yml", help="the council's parameter file (parameters/<ONS code>.yml): budget year, inflation, scenarios")
     parser.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format (default table)")
 
@@ -71,6 +71,13 @@ def _budget_settings(args: argparse.Namespace) -> tuple:
     if args.year:
         values["budget_year"] = args.year
     return budget_params(values), args.group or values["comparator_method"], values["custom_comparators"]
+
+
+def _group(tables, method: str | None, council: str) -> str:
+    """The comparator method: the option's, the parameter file's, or (null) the council's default."""
+    from benchmark.report.parameters import resolved_comparator_method
+
+    return method or resolved_comparator_method(tables, {"council": council, "comparator_method": None, "year": None})
 
 
 def budget_json(budget, scenario: str) -> dict:
@@ -114,6 +121,7 @@ def cmd_budget(args: argparse.Namespace, tables) -> int:
     from benchmark.errors import UserError
 
     params, group, custom = _budget_settings(args)
+    group = _group(tables, group, args.council)
     comparators = [tables.registry.find(c).ons_code for c in custom] if group == "custom" else None
     budget = council_budget(tables, args.council, params, group=group, comparators=comparators)
     names = list(budget.totals["scenario"])

@@ -248,9 +248,13 @@ def fit_expected_spend(tables, age: str = "65plus", spec: str | None = None, yea
 
 def default_model_year(tables, age: str) -> str:
     """The newest financial year with the model's response (gross current expenditure per head of
-    the age group) in the data: a newer return, once added, becomes the year the model is fitted on."""
-    values = national_values(tables)
-    years = sorted(values.loc[values["metric_id"].isin(AGES[age][0]) & values["value"].notna(), "year"].unique())
+    the age group) in the data: a newer return, once added, becomes the year the model is fitted on.
+    Memoised on the tables: every council's budget asks."""
+    def newest() -> list[str]:
+        values = national_values(tables)
+        return sorted(values.loc[values["metric_id"].isin(AGES[age][0]) & values["value"].notna(), "year"].unique())
+
+    years = tables.memo(("model_years", age), newest)
     if not years:
         raise UserError(f"no gross current expenditure per head for ages {age} in the data: the expected-spend model cannot be fitted")
     return years[-1]

@@ -130,13 +130,18 @@ def _ascof_metrics(tables, population: pd.DataFrame, recipes: list[dict]) -> pd.
         r = m["recipe"]
         chosen = ascof["description"].str.contains(r["description_pattern"], case=False, regex=True, na=False)
         undescribed = ascof["description"].isna() & ascof["measure"].isin(r.get("codes_without_description", ()))
-        rows = ascof[chosen | undescribed]
+        misdescribed = ascof["measure"].isin(r.get("excluded_codes", ()))  # rows whose published wording is another measure's
+        rows = ascof[(chosen | undescribed) & ~misdescribed]
         pieces.append(rows[["council", "year", "value"]].assign(metric_id=m["id"]))
     values = pd.concat(pieces, ignore_index=True)
-    band_of = {m["id"]: m["recipe"]["denominator"][1] for m in recipes}
+    # rates per 100,000 get their population; percentages and scores (survey measures) have no denominator in the file
+    band_of = {m["id"]: m["recipe"]["denominator"][1] for m in recipes if m["recipe"]["denominator"] is not None}
     multiplier = {m["id"]: m["multiplier"] for m in recipes}
-    out = _attach_denominator(values, population, band_of)
-    return out.assign(numerator=out["value"] * out["denominator"] / out["metric_id"].map(multiplier))
+    rates = values[values["metric_id"].isin(band_of)]
+    out = _attach_denominator(rates, population, band_of)
+    out = out.assign(numerator=out["value"] * out["denominator"] / out["metric_id"].map(multiplier))
+    levels = values[~values["metric_id"].isin(band_of)].assign(numerator=np.nan, denominator=np.nan)
+    return pd.concat([out, levels], ignore_index=True)
 
 
 def _population_share_metrics(population: pd.DataFrame, recipes: list[dict]) -> pd.DataFrame:

@@ -19,14 +19,39 @@ Every metric the toolkit reports is a row of :data:`METRICS` (and of :func:`metr
   denominator / multiplier, where reference is the comparator ``median`` (``mean`` for staffing,
   as the sector states it), e.g. £ for spend per head, £ for unit costs (x client weeks), FTE
   for staff per 1,000 65+;
-* ``recipe``: how :mod:`benchmark.metrics.compute` builds national values (``None`` for local).
+* ``recipe``: how :mod:`benchmark.metrics.compute` builds national values (``None`` for local);
+* ``key_areas`` and ``cqc_themes``: the themes peer teams and inspectors work to that the metric
+  speaks to (keys of :data:`KEY_AREAS` and :data:`CQC_THEMES`, at least one of each), so the peer
+  team's pre-reading pack (:mod:`benchmark.report.pack`) is organised by them.
 """
 from __future__ import annotations
+
+import re
 
 import pandas as pd
 
 POLARITIES = ("higher_better", "lower_better", "neither")
 KINDS = ("rate", "level")
+
+#: The LGA's Key Areas of Focus for adult social care peer challenges, in their order (the benchmark
+#: of the Southampton challenge, its Appendix 1).
+KEY_AREAS = {
+    "outcomes": "Outcomes for people who need care and support",
+    "participation": "Participation",
+    "leadership": "Vision, strategy and leadership",
+    "working_together": "Working together",
+    "resources": "Resource and workforce management",
+    "service_delivery": "Service delivery and effective practice",
+    "commissioning": "Commissioning and market shaping",
+    "improvement": "Improvement and innovation",
+}
+#: CQC's assessment themes for councils' adult social care (since 2023).
+CQC_THEMES = {
+    "working_with_people": "Working with people",
+    "providing_support": "Providing support",
+    "ensuring_safety": "How the council ensures safety within the system",
+    "leadership": "Leadership",
+}
 
 _SETTINGS = {
     "residential": (("residential",), "residential care"),
@@ -232,6 +257,88 @@ def _ascof(metric_id: str, label: str, pattern: str, band: str, polarity: str, n
     }
 
 
+def _ascof_survey(metric_id: str, label: str, pattern: str, unit: str, note: str, key_areas: tuple[str, ...],
+                  cqc_themes: tuple[str, ...], polarity: str = "higher_better", excluded_codes: tuple[str, ...] = ()) -> dict:
+    """An ASCOF measure published as a percentage or a score, with no denominator in the file (most
+    come from the adult social care or carers' surveys), so a level: no funnel, no counted gap."""
+    return {
+        "id": metric_id, "label": label, "unit": unit,
+        "definition": f"ASCOF measure as published by NHS England: {note}",
+        "source": "ascof", "polarity": polarity, "kind": "level", "denominator": None, "multiplier": 1,
+        "error_model": None, "gap_reference": None, "gap_unit": None, "topic": "outcomes",
+        "key_areas": key_areas, "cqc_themes": cqc_themes,
+        "recipe": {"from": "ascof", "description_pattern": pattern, "excluded_codes": excluded_codes, "denominator": None},
+    }
+
+
+_USER_SURVEY = "from the annual survey of adult social care users (a sample: small differences may be chance)"
+_CARER_SURVEY = "from the survey of adult carers, held every other year (2018-19, 2021-22, 2023-24; a sample)"
+#: ASCOF's outcome measures other than the admissions and delayed transfers above: quality of life, control,
+#: carers, safety, information, reablement, independence.  Chosen by description, since codes changed in 2023-24.
+ASCOF_SURVEY_METRICS: tuple[dict, ...] = (
+    _ascof_survey("ascof_quality_of_life_score", "Social care-related quality of life (users' score out of 24)",
+                  r"^social care-related quality of life(?: score)?$", "score",
+                  f"social care-related quality of life score, 0 to 24 (1A), {_USER_SURVEY}",
+                  ("outcomes", "improvement"), ("working_with_people",)),
+    _ascof_survey("ascof_control_over_daily_life_pct", "People who use services who have control over their daily life",
+                  r"who use services who have control over their daily life", "pct",
+                  f"percentage (1B until 2022-23, 3A in 2023-24), {_USER_SURVEY}", ("participation", "outcomes"), ("working_with_people",)),
+    _ascof_survey("ascof_satisfaction_pct", "People who use services who are satisfied with their care and support",
+                  r"^overall satisfaction of people who use services", "pct",
+                  f"percentage extremely or very satisfied (3A until 2022-23, 1D in 2023-24), {_USER_SURVEY}",
+                  ("outcomes",), ("working_with_people",)),
+    _ascof_survey("ascof_social_contact_pct", "People who use services who have as much social contact as they would like",
+                  r"people who use services who reported that they had as much social contact", "pct",
+                  f"percentage (1I1 until 2022-23, 5A1 in 2023-24), {_USER_SURVEY}", ("outcomes", "participation"),
+                  ("working_with_people",)),
+    _ascof_survey("ascof_carer_quality_of_life_score", "Carer-reported quality of life (score out of 12)",
+                  r"^carer-reported quality of life", "score", f"carer-reported quality of life score, 0 to 12 (1D, 1C in 2023-24), {_CARER_SURVEY}",
+                  ("outcomes", "participation"), ("working_with_people",)),
+    _ascof_survey("ascof_carers_included_pct", "Carers who were included or consulted about the person they care for",
+                  r"carers who report that they have been included or consulted", "pct",
+                  f"percentage (3C, 3B in 2023-24), {_CARER_SURVEY}", ("participation", "working_together"), ("working_with_people",)),
+    _ascof_survey("ascof_carer_satisfaction_pct", "Carers who are satisfied with social services",
+                  r"^overall satisfaction of carers", "pct", f"percentage extremely or very satisfied (3B, 1E in 2023-24), {_CARER_SURVEY}",
+                  ("outcomes", "participation"), ("working_with_people",)),
+    _ascof_survey("ascof_feel_safe_pct", "People who use services who feel safe",
+                  r"who use services who feel safe$", "pct", f"percentage (4A), {_USER_SURVEY}",
+                  ("outcomes", "service_delivery"), ("ensuring_safety",)),
+    _ascof_survey("ascof_easy_to_find_information_pct", "People who use services who find it easy to find information",
+                  r"people who use services who find it easy to find information", "pct",
+                  f"percentage of those who tried (3D1 until 2022-23, 3C1 in 2023-24), {_USER_SURVEY}",
+                  ("participation", "service_delivery"), ("working_with_people",)),
+    _ascof_survey("ascof_carers_easy_to_find_information_pct", "Carers who find it easy to find information",
+                  r"^(?:the )?proportion of carers who find it easy to find information", "pct",
+                  f"percentage of those who tried (3D2, 3C2 in 2023-24), {_CARER_SURVEY}", ("participation",), ("working_with_people",)),
+    _ascof_survey("ascof_reablement_at_home_91_days_pct", "Older people still at home 91 days after hospital discharge into reablement",
+                  r"still at home 91 days after discharge from hospital into reablement/rehabilitation services(?: effectiveness of the service)?$",
+                  "pct", "percentage of people aged 65+ discharged from hospital into reablement or rehabilitation who were at home "
+                  "91 days later (2B1 until 2022-23, 2D1 in 2023-24), from the council's records of October to December discharges",
+                  ("outcomes", "working_together", "improvement"), ("working_with_people", "providing_support")),
+    _ascof_survey("ascof_reablement_offered_pct", "Older people offered reablement after hospital discharge",
+                  r"offered reablement services following discharge|91 days after discharge .*offered the service$"
+                  r"|received reablement/rehabilitation services after discharge",
+                  "pct", "percentage of people aged 65+ discharged from hospital who were offered reablement or rehabilitation "
+                  "(2B2 until 2022-23, 2D2 in 2023-24), from hospital episode statistics and the council's records",
+                  ("working_together", "service_delivery"), ("working_with_people", "providing_support")),
+    _ascof_survey("ascof_short_term_no_further_support_pct", "Short-term support that ended with no further support or less",
+                  r"sequel to service", "pct",
+                  "percentage of people who finished short-term support in the year and then needed no ongoing support or support of a "
+                  "lower level (2D until 2022-23, 2A in 2023-24); NHS England's direction file says lower is better, but the "
+                  "measure's own definition makes higher better", ("service_delivery", "improvement"), ("working_with_people",)),
+    _ascof_survey("ascof_learning_disability_at_home_pct", "Adults with a learning disability who live in their own home or with family",
+                  r"adults with (?:a )?learning disabilit(?:y|ies) who live in their own home", "pct",
+                  "percentage of adults with a learning disability receiving long-term support (1G until 2022-23, 2E in 2023-24), "
+                  "from the council's records", ("outcomes", "commissioning"), ("providing_support",)),
+    # 2019-20 repeats the people's descriptions on the carers' rows (1C1B, 1C2B): those codes are left out
+    _ascof_survey("ascof_direct_payments_pct", "People using social care who receive direct payments",
+                  r"people (?:using social care|who use services) who receive direct payments", "pct",
+                  "percentage of people receiving community-based long-term support (1C2A until 2022-23, 3D2A in 2023-24), "
+                  "from the council's records", ("participation", "commissioning"), ("working_with_people", "providing_support"),
+                  excluded_codes=("1C1B", "1C2B")),
+)
+
+
 def _local(metric_id: str, label: str, unit: str, definition: str, polarity: str, kind: str, denominator: str | None = None,
            multiplier: int = 1, error_model: str | None = None, gap_reference: str | None = None, gap_unit: str | None = None,
            topic: str = "local") -> dict:
@@ -291,6 +398,7 @@ METRICS: tuple[dict, ...] = (
            "lower_better", "ASCOF 2C2, 2017-18 to 2019-20"),
     _ascof("delayed_transfers_joint_per_100k", "Delayed transfers jointly attributable to NHS and ASC, per 100,000 (18+)",
            r"jointly attributable to (?:the )?nhs and adult social care", "18+", "lower_better", "ASCOF 2C3, 2017-18 to 2019-20"),
+    *ASCOF_SURVEY_METRICS,
     {
         "id": "share_65plus_aged_85plus_pct", "label": "Share of the 65+ population aged 85+", "unit": "pct",
         "definition": "ONS mid-year population aged 85+ as a percentage of the population aged 65+; mid-year YYYY "
@@ -342,6 +450,43 @@ METRICS: tuple[dict, ...] = (
            100, "binomial", "median", "packages", "packages"),
 )
 
+#: The themes of every metric not given its own (first match of the metric id wins): (id pattern,
+#: LGA key areas, CQC themes).  Spend is a question of resources and, where it buys a kind of care,
+#: of commissioning; the need context is where a strategy starts.
+_THEME_RULES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    (r"^asc_(?:net|gross)_(?:per_head_18plus|expenditure)_gbp$", ("resources", "leadership"), ("leadership",)),
+    (r"^asc_(?:budget_to_outturn|outturn_over_budget)", ("leadership", "resources"), ("leadership",)),
+    (r"^asc_care_assessment", ("service_delivery", "resources"), ("working_with_people", "ensuring_safety")),
+    (r"^asc_other_income", ("working_together", "resources"), ("leadership",)),  # NHS and Better Care Fund contributions
+    (r"^asc_(?:sales_fees_charges|employees)_pct", ("resources",), ("leadership",)),
+    (r"^asc_(?:65plus|18to64)_gross", ("resources",), ("leadership",)),
+    (r"^asc_\w+_gross_per_head", ("resources", "service_delivery"), ("providing_support",)),  # client groups
+    (r"direct_payments", ("participation", "commissioning"), ("working_with_people", "providing_support")),
+    (r"home_care|supported_living|_other_per_head|care_home_share", ("commissioning", "service_delivery"), ("providing_support",)),
+    (r"_(?:residential|nursing)_per_head", ("commissioning", "resources"), ("providing_support",)),
+    (r"^gce_", ("resources",), ("leadership",)),  # all long-term care, long- and short-term care together
+    (r"^unit_cost_", ("commissioning", "resources"), ("providing_support",)),
+    (r"^bcf_", ("working_together",), ("providing_support", "leadership")),
+    (r"^care_home_admissions", ("outcomes", "service_delivery", "improvement"), ("working_with_people", "providing_support")),
+    (r"^delayed_transfers", ("working_together", "outcomes"), ("ensuring_safety",)),  # safe hospital discharge
+    (r"^(?:share_65plus_aged_85plus|imd_average|idaopi_average)", ("leadership",), ("working_with_people",)),
+    (r"^staff_per_1000", ("resources",), ("leadership", "ensuring_safety")),
+    (r"^care_home_(?:fee|placements)", ("commissioning",), ("providing_support",)),
+    (r"^package_weekly_cost", ("resources", "commissioning"), ("providing_support",)),
+    (r"^packages_overdue_review", ("service_delivery",), ("working_with_people", "ensuring_safety")),
+)
+
+
+def _with_themes(definition: dict) -> dict:
+    if "key_areas" in definition:
+        return definition
+    for pattern, key_areas, cqc_themes in _THEME_RULES:
+        if re.search(pattern, definition["id"]):
+            return {**definition, "key_areas": key_areas, "cqc_themes": cqc_themes}
+    raise AssertionError(f"metric {definition['id']} has no theme: add it to _THEME_RULES")
+
+
+METRICS = tuple(_with_themes(m) for m in METRICS)
 LOCAL_METRIC_IDS = tuple(m["id"] for m in METRICS if m["source"] == "local")
 
 
@@ -363,6 +508,8 @@ def _check() -> None:
     for m in METRICS:
         assert m["polarity"] in POLARITIES and m["kind"] in KINDS, m["id"]
         assert (m["kind"] == "rate") == (m["denominator"] is not None), m["id"]
+        assert m["key_areas"] and set(m["key_areas"]) <= set(KEY_AREAS), m["id"]
+        assert m["cqc_themes"] and set(m["cqc_themes"]) <= set(CQC_THEMES), m["id"]
 
 
 _check()

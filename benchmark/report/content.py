@@ -36,7 +36,8 @@ from benchmark.errors import UserError
 from benchmark.report import charts
 from benchmark.report.formatting import display_frame, fmt, local_file_words, millions, money, pounds, short_fmt
 from benchmark.report.formatting import is_missing as _missing
-from benchmark.report.parameters import PARAMETERS, budget_params, check_parameters
+from benchmark.metrics.registry import ASCOF_SURVEY_METRICS
+from benchmark.report.parameters import PARAMETERS, budget_params, check_parameters, resolved_comparator_method
 
 SECTIONS = ("summary", "context", "spend", "workforce", "bcf", "fees", "packages", "budget", "sources", "glossary")
 SECTION_NAMES = {
@@ -311,6 +312,7 @@ class ReportContent:
         params = check_parameters(dict(params), "report parameters")
         shared = load_shared(params["shared_dir"], params) if params["shared_dir"] else compute_shared(params)
         tables = shared.tables
+        params["comparator_method"] = resolved_comparator_method(tables, params)  # null: the council's default
         found = tables.registry.find(params["council"], params["year"])
         code, name = found.ons_code, found.name
         method, config = params["comparator_method"], load_config()
@@ -654,10 +656,10 @@ class ReportContent:
                         else "similarly deprived")
             title += f"; it is {deprived}"
         found = self.tables.registry.council(self.code)
-        how = {"nn": "the councils of its set, taken from NN.json as shipped; the sets' method and source are not stated, and they are "
+        how = {"nn": "the councils of its set as shipped with the toolkit; the sets' method and source are not stated, and they are "
                      "not the licensed CIPFA lists",
-               "statistical": "the toolkit's own statistical peers: the nearest councils on need features (share aged 85+, density, "
-                              "deprivation and more; config/neighbours.toml), in the style of NHS England's ASC peer groups",
+               "statistical": "the toolkit's own statistical peers: the nearest councils on need (share aged 85+, density, "
+                              "deprivation and more), following NHS England's method for its adult social care peer groups",
                "region": f"the other councils of the {found.region} region",
                "type": f"the other councils of the same type ({found.council_type})",
                "england": "every other English council with adult social care duties",
@@ -666,9 +668,11 @@ class ReportContent:
                       f"Comparator group ({len(self.members())} councils, {self._group_geography()}): {self.group_description}; {how}. "
                       "The same councils make every chart, table, flag and statistic of this report; a figure for which a member "
                       "has no value says how many of them it rests on."]
-        if self.method != "nn" and self.code not in set(self.tables.nearest_neighbours["council"].astype(str)):
-            paragraphs.append(f"NN.json has no nearest-neighbour set for {self.name} (the default comparator method), so it is "
-                              "compared with this group instead.")
+        from benchmark.comparators import load_config
+
+        if self.method == "region" and self.code in load_config()["excluded"]:
+            paragraphs.append(f"{self.name} is too small for statistical peers (its population and services are unlike any other "
+                              "council's), so it is compared with the other councils of its region.")
         tables = [Table("context", self.context_table(), self._caption("ONS mid-year estimates; English Indices of Deprivation (see each row)",
                                                                        "see each row")),
                   Table("comparators", self.comparators_table(), f"Comparator group members. Source: {self.group_description}. "
@@ -693,12 +697,13 @@ class ReportContent:
                  "gce_65plus_per_head_65plus_gbp", "gce_18to64_per_head_18to64_gbp"]
     UNIT_COST_IDS = [f"unit_cost_{s}_{a}_gbp_per_week" for a in ("65plus", "18to64") for s in ("residential", "nursing")]
     OUTCOME_IDS = ["care_home_admissions_65plus_per_100k", "care_home_admissions_18to64_per_100k", "delayed_transfers_per_100k",
-                   "delayed_transfers_asc_per_100k", "delayed_transfers_joint_per_100k"]
+                   "delayed_transfers_asc_per_100k", "delayed_transfers_joint_per_100k",
+                   *(m["id"] for m in ASCOF_SURVEY_METRICS)]  # quality of life, control, carers, safety, information, reablement
     #: Years the COVID-19 pandemic distorted spend and activity: a fact of history (like the dates of
     #: reorganisations), not a data year; marked on every trend that includes them.
     COVID_YEARS = ("2020-21", "2021-22")
-    CASH_NOTE = ("Cash figures, not adjusted for inflation: the data holds no price index, so part of any rise is pay and "
-                 "price inflation.")
+    CASH_NOTE = ("Cash figures, not adjusted for inflation (part of any rise is pay and price inflation): the published data holds "
+                 "no price index; a council that sets its own in its parameter file sees these trends in real terms.")
 
     def spend_title(self) -> str:
         """The newest net spend per adult against the comparator median."""
@@ -810,8 +815,9 @@ class ReportContent:
                           "q1": peers.quantile(0.25) if len(peers) else np.nan, "q3": peers.quantile(0.75) if len(peers) else np.nan})
         frame = pd.DataFrame(frame).set_index("year")
         row = self.metric(metric_id)
+        terms, price_note = self._real_terms(frame, row["unit"])
         change = pct_difference(frame["council"].iloc[-1], frame["council"].iloc[0])
-        title = (f"{self.name}'s {row['label'].lower()} {'rose' if change > 0 else 'fell'} {abs(change):.0f}% in cash from {years[0]} "
+        title = (f"{self.name}'s {row['label'].lower()} {'rose' if change > 0 else 'fell'} {abs(change):.0f}% in {terms} from {years[0]} "
                  f"to {years[-1]}; the comparator median was {short_fmt(row['unit'])(frame['median'].iloc[-1])} in {years[-1]}")
         breaks = self.series_breaks(years, own["source"].astype(str).to_dict())
         illustrative = bool(rows[(rows["council"] == self.code) | rows["council"].isin(members)]["illustrative"].any())
@@ -820,9 +826,26 @@ class ReportContent:
         caption = self._caption(sources, f"{', '.join(years)} (the years in the data)", illustrative)
         if breaks:
             caption += " Not like for like across the dotted lines: " + "; ".join(label for _, label in breaks) + "."
-        caption += f" {self.CASH_NOTE} {self.coverage(metric_id, years[-1])}."
+        caption += f" {price_note} {self.coverage(metric_id, years[-1])}."
         changes = self.group_changes(years)
         return charts.figure_html(fig, alt, caption + (f" {changes}" if changes else ""))
+
+    def _real_terms(self, frame: pd.DataFrame, unit: str) -> tuple[str, str]:
+        """Money trends in the prices of their newest year where the council has set a price index
+        for every year shown (``frame`` deflated in place); else cash.  (words for the title, caption note)"""
+        index = {str(k): float(v) for k, v in (self.params.get("price_index") or {}).items()}
+        if not str(unit).startswith("gbp") or not index:
+            return "cash", self.CASH_NOTE
+        missing = [y for y in frame.index if y not in index]
+        if missing:
+            return "cash", (f"Cash figures: the price index in the parameter file has no value for {', '.join(missing)}, so the "
+                            "trend is not shown in real terms.")
+        newest = frame.index[-1]
+        factor = pd.Series({y: index[newest] / index[y] for y in frame.index})
+        for column in ("council", "median", "q1", "q3"):
+            frame[column] = frame[column] * factor
+        return f"real terms ({newest} prices)", (f"Real terms: {newest} prices, deflated by the council's price index (parameter file: "
+                                                 + ", ".join(f"{y} {index[y]:g}" for y in frame.index) + ").")
 
     def _section_spend(self) -> Section:
         net = self.metric(self.NET_SPEND_ID)
@@ -937,6 +960,9 @@ class ReportContent:
         if bool(peers[peers["council"] != self.code]["illustrative"].any()):
             paragraphs.append("Rank and comparators rest on the national BCF comparator file shipped as ILLUSTRATIVE example data.")
         tables = [t for t in (self._local_table("bcf"), self._local_table("bcf_contributions", "council's own BCF plan")) if t]
+        bcf_ids = ["bcf_pooled_gbp", "bcf_pooled_to_minimum_ratio"]  # against the report's one comparator group
+        tables.append(Table("bcf_comparison", self._metric_rows(bcf_ids), self._caption(self._sources(bcf_ids), self._years(bcf_ids),
+                                                                                      bool(self._metrics_by_id.loc[bcf_ids, "illustrative"].any()))))
         figures = [f for f in (self.ranked_chart("bcf_pooled_to_minimum_ratio"),) if f]
         return Section("bcf", title, paragraphs, tables, figures)
 
@@ -1255,13 +1281,14 @@ def table_words(source) -> str:
 # the budget from shared inputs (same result as benchmark.budget.base_budget.council_budget)
 # ----------------------------------------------------------------------------------------------
 
-def report_budget(report: ReportContent):
+def report_budget(report: ReportContent, params=None):
     """:func:`benchmark.budget.base_budget.council_budget` with the report's comparator group (incl. a
-    custom list) and the run's shared local panel, so nothing is reloaded."""
+    custom list) and the run's shared local panel, so nothing is reloaded.  ``params``
+    (``BudgetParams``) replaces the report's assumptions: the what-if panel's (:mod:`benchmark.report.whatif`)."""
     from benchmark.budget import base_budget as bb
 
     comparators = report.members()  # the report's one group, as in every other section
-    return bb.council_budget(report.tables, report.code, budget_params(report.params),
+    return bb.council_budget(report.tables, report.code, params or budget_params(report.params),
                              comparators=comparators, local_panel=report.shared.local_panel)
 
 

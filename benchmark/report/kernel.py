@@ -47,12 +47,14 @@ START_TIMEOUT_S = 120
 #: dependencies where it uses them, and pandas imports openpyxl for tables.xlsx).
 REPORT_MODULES = ("IPython.display", "benchmark.report.content", "benchmark.report.shared", "benchmark.comparators",
                   "benchmark.metrics.stats", "benchmark.metrics.registry", "benchmark.local.panel",
-                  "benchmark.budget.base_budget", "benchmark.data.store", "openpyxl")
+                  "benchmark.budget.base_budget", "benchmark.data.store", "openpyxl", "benchmark.report.whatif", "ipywidgets")
 #: Run once in a new kernel: the report's imports, so that its first council does not pay for them.
 WARM_UP = "".join(f"import {module}\n" for module in REPORT_MODULES) + "__import__('gc').collect()\n__import__('gc').freeze()\n"
 #: Run, silently, before every notebook in a kernel that has run one before.
 RESET = (
     "__import__('matplotlib.pyplot').pyplot.close('all')\n"
+    # the what-if panel's widgets: ipywidgets keeps every open widget (and the HTML it shows) until closed
+    "'ipywidgets' in __import__('sys').modules and __import__('sys').modules['ipywidgets'].Widget.close_all()\n"
     "get_ipython().reset(new_session=True, aggressive=False)\n"  # namespace, In/Out, counter back to 1
     "__import__('gc').collect()\n"  # no names of its own: they would outlive the reset
     "__import__('gc').freeze()\n"

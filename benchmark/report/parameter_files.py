@@ -1,10 +1,8 @@
 """``python -m benchmark init-parameters``: one YAML parameter file per council in the registry.
 
 Each generated file names its council and otherwise leaves every key at its default, so the report
-compares the council with its nearest-neighbour set (``comparator_method: nn``).  NN.json has no
-set for some councils (too small to have one, abolished by April 2021, or created after it);
-their files choose ``comparator_method: region`` instead, with a comment saying why, because none
-of them has statistical peers either (excluded, or without the density the features need).
+compares the council with its default group (``comparator_method: null``: statistical peers on the
+report's geography year; region for Isles of Scilly and City of London, which have no peers).
 """
 from __future__ import annotations
 
@@ -16,27 +14,14 @@ from benchmark.report.parameters import DEFAULTS, budget_params, check_parameter
 
 #: Hand-written files (own data, explicit scenarios) that only --force replaces.
 HAND_WRITTEN = ("E06000045", "E06000016")
-#: The comparator method of a council that has no set in NN.json.
-WITHOUT_NN_SET = "region"
 
 
-def parameter_file_text(code: str, name: str, has_nn_set: bool = True) -> str:
-    values = {"council": code} if has_nn_set else {"council": code, "comparator_method": WITHOUT_NN_SET}
-    check_parameters(values, f"council {code}")
-    text = (f"# Report parameters for {name} ({code}).\n"
+def parameter_file_text(code: str, name: str) -> str:
+    check_parameters({"council": code}, f"council {code}")
+    return (f"# Report parameters for {name} ({code}).\n"
             "# Every key not set here takes its default: see parameters/README.md for each key's type,\n"
             "# allowed values and meaning.  Run: python -m benchmark report " + code + "\n"
             f"council: \"{code}\"\n")
-    if not has_nn_set:
-        text += ("# NN.json has no nearest-neighbour set for this council (the default method, nn), and it has no\n"
-                 "# statistical peers either: it is compared with the other councils of its region.\n"
-                 f"comparator_method: \"{WITHOUT_NN_SET}\"\n")
-    return text
-
-
-def councils_with_nn_set(tables) -> set[str]:
-    """ONS codes of the councils that have a set in NN.json."""
-    return set(tables.nearest_neighbours["council"].astype(str))
 
 
 def write_parameter_files(tables, out_dir: Path, force: bool = False) -> tuple[list[Path], list[Path]]:
@@ -46,12 +31,11 @@ def write_parameter_files(tables, out_dir: Path, force: bool = False) -> tuple[l
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UserError(f"{out_dir}: cannot create the parameters folder ({error.strerror or error})") from None
-    with_nn_set = councils_with_nn_set(tables)
     registry = tables.registry.table
     written, kept = [], []
     for code, name in zip(registry["ons_code"], registry["name"], strict=True):
         path = out_dir / f"{code}.yml"
-        text = parameter_file_text(code, name, code in with_nn_set)
+        text = parameter_file_text(code, name)
         if path.exists() and not force and (code in HAND_WRITTEN or _edited(path, text)):
             kept.append(path)
             continue

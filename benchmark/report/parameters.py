@@ -30,8 +30,8 @@ class Parameter:
 PARAMETERS: tuple[Parameter, ...] = (
     Parameter("council", str, "E06000045", "ONS code of the council the report is about (e.g. E06000045); names and CASSR codes are accepted by the runner and replaced by the ONS code"),
     Parameter("year", (str, type(None)), None, "financial year of the metrics, YYYY-YY; null = each metric's latest year with data"),
-    Parameter("comparator_method", str, "nn", "comparator group: nn = nearest-neighbour sets used by a government data project; statistical = the toolkit's own peers (config/neighbours.toml); region; type; england; custom = custom_comparators",
-              ("nn", "statistical", "region", "type", "england", "custom")),
+    Parameter("comparator_method", (str, type(None)), None, "comparator group: null = the default for the council and year (statistical peers on the report's geography year; the nearest-neighbour set of a government data project, NN.json, only while that year is within NN.json's April 2021 geography; region for Isles of Scilly and City of London); nn = NN.json's set; statistical = the toolkit's own peers (NHS England's peer-group method); region; type; england; custom = custom_comparators",
+              (None, "nn", "statistical", "region", "type", "england", "custom")),
     Parameter("comparator_k", int, 15, "number of statistical neighbours (comparator_method: statistical)"),
     Parameter("custom_comparators", list, [], "ONS codes or names of the comparator councils (comparator_method: custom)"),
     Parameter("budget_year", (str, type(None)), None, "financial year of the base budget, YYYY-YY, from the base year (the newest revenue outturn in the data) to five years after it; null = two years after the newest outturn"),
@@ -43,6 +43,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("budget_scenarios", list, [], "scenarios of the base budget: list of mappings with name, label, description, volume (own|needs_model), unit_cost (own|comparator_median|fee_schedule), staffing_ratio (null|own|comparator_average), income_share (own|comparator_median); the first is the reference; empty = current pattern, comparator median, needs model, care homes at the fee schedule and staffing at the comparators' ratio (the last two where the council has the files)"),
     Parameter("high_cost_threshold_gbp", (int, float), 1000.0, "weekly cost above which a package counts as high-cost (package extract)"),
     Parameter("review_months", int, 12, "a package is overdue for review after this many months without one"),
+    Parameter("price_index", dict, {}, "the council's price index for real-terms trends: financial year -> index number (e.g. {\"2017-18\": 81.9, \"2024-25\": 100.0}, from the deflator the council uses, e.g. HM Treasury's GDP deflator); every trend year needs one; empty = trends in cash only"),
     Parameter("plausibility_overrides", list, [], "plausibility checks of the council's own files to waive, by rule name: staff_per_1000_65plus (0.1 to 20 staff FTE per 1,000 aged 65+), care_home_weekly_fee (£100 to £5,000 a week), bcf_pooled_to_minimum (0.5 to 50 times the NHS minimum); only for a figure checked and known to be right: the report then says the check was waived"),
     Parameter("rag_amber_z", (int, float), 1.0, "robust z-score (in MADs from the comparator median) from which a difference is flagged amber"),
     Parameter("rag_red_z", (int, float), 2.0, "robust z-score from which a difference is flagged red (and beyond the 99.8% funnel limit, where there is one)"),
@@ -73,8 +74,27 @@ def check_parameters(values: dict, source: str) -> dict:
         if isinstance(value, bool) or not isinstance(value, types):
             raise UserError(f"{source}: parameter '{name}' must be {parameter.type_name}, found {type(value).__name__} {value!r}")
         if parameter.allowed and value not in parameter.allowed:
-            raise UserError(f"{source}: parameter '{name}' must be one of {', '.join(map(str, parameter.allowed))}, found {value!r}")
+            raise UserError(f"{source}: parameter '{name}' must be one of {', '.join(_shown(a) for a in parameter.allowed)}, found {value!r}")
+    _check_price_index(values.get("price_index") or {}, source)
     return {**DEFAULTS, **values}
+
+
+def _check_price_index(index: dict, source: str) -> None:
+    """Each key a financial year, each value a positive number (an index, not a rate)."""
+    from benchmark.data.tidy import financial_year_start
+
+    for year, number in index.items():
+        try:
+            financial_year_start(str(year))
+        except ValueError:
+            raise UserError(f"{source}: price_index: '{year}' is not a financial year (write it as YYYY-YY, quoted)") from None
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or not number > 0:
+            raise UserError(f"{source}: price_index {year}: expected a positive index number, found {number!r}")
+
+
+def _shown(value) -> str:
+    """A parameter value as a YAML file writes it (None is null)."""
+    return "null" if value is None else str(value)
 
 
 def read_parameter_file(path: Path) -> dict:
@@ -115,7 +135,19 @@ def readme_table() -> str:
     """The markdown table of every key, for parameters/README.md."""
     lines = ["| key | type | allowed values | default | meaning |", "|---|---|---|---|---|"]
     for p in PARAMETERS:
-        allowed = ", ".join(f"`{a}`" for a in p.allowed) if p.allowed else "-"
+        allowed = ", ".join(f"`{_shown(a)}`" for a in p.allowed) if p.allowed else "-"
         default = "null" if p.default is None else f"`{p.default}`"
         lines.append(f"| `{p.name}` | {p.type_name} | {allowed} | {default} | {p.meaning} |")
     return "\n".join(lines) + "\n"
+
+
+def resolved_comparator_method(tables, values: dict) -> str:
+    """The comparator method a parameter set means: its own, or (null) the default for its council and
+    the report's geography year (:func:`benchmark.comparators.default_method`)."""
+    if values.get("comparator_method"):
+        return values["comparator_method"]
+    from benchmark.comparators import default_method
+    from benchmark.metrics.stats import group_year
+
+    code = tables.registry.find(values["council"], values.get("year")).ons_code
+    return default_method(tables, code, group_year(tables, code, values.get("year")))

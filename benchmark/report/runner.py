@@ -101,6 +101,8 @@ class CouncilJob:
     warm_kernel: bool = False  # run in the worker's kept kernel (benchmark.report.kernel), not a new one
     inputs_sha256: str | None = None  # inputs_digest(): a later run with the same digest skips the council
     data_differs_from_shipped: dict = field(default_factory=dict)  # data file -> changed | added | missing
+    pack: str | None = None  # the pre-reading pack to write beside report.html (benchmark.report.pack.PACKS), or None
+    pdf_browser: str | None = None  # Chromium, to print report.html (and the pack) to PDF; None: no PDF
 
 
 @dataclass
@@ -225,7 +227,7 @@ def plan(councils: list[str], *, all_councils: bool = False, params_files: list[
                 values["year"] = year
             checked = check_values(values, str(path), registry, data)
             years.check(checked, str(path))
-            sets.append((checked, str(path), sha256_of(path)))
+            sets.append((_with_method(checked, data), str(path), sha256_of(path)))
     else:
         if all_councils:
             codes = list(registry.table["ons_code"])
@@ -243,12 +245,21 @@ def plan(councils: list[str], *, all_councils: bool = False, params_files: list[
                 values["year"] = year
             checked = check_values(values, source, registry, data)
             years.check(checked, source)
-            sets.append((checked, source, digest))
+            sets.append((_with_method(checked, data), source, digest))
     codes = [values["council"] for values, _, _ in sets]
     duplicates = sorted({c for c in codes if codes.count(c) > 1})
     if duplicates:
         raise UserError(f"report: council(s) given more than once: {', '.join(duplicates)}")
     return sets
+
+
+def _with_method(values: dict, data: str | None) -> dict:
+    """``values`` with ``comparator_method: null`` replaced by the council's default, so that the
+    shared step, the kernel and the manifest all see the one group the report uses."""
+    from benchmark.data.store import load_tables
+    from benchmark.report.parameters import resolved_comparator_method
+
+    return {**values, "comparator_method": resolved_comparator_method(load_tables(values.get("data_dir") or data), values)}
 
 
 class _YearsInData:
@@ -316,7 +327,7 @@ def ensure_kernel(name: str = KERNEL_NAME) -> dict:
     if spec is None or not _same_python(spec.argv[0]):
         from ipykernel.kernelspec import install
 
-        install(prefix=sys.prefix, kernel_name=name, display_name="Python (asc-benchmark)")
+        install(prefix=sys.prefix, kernel_name=name, display_name=f"Python ({name})")  # as report.ipynb records it
         spec = current()
     if spec is None or not _same_python(spec.argv[0]):
         raise UserError(f"kernel '{name}' does not run this Python ({sys.executable}); found {spec and spec.argv[0]}")
@@ -378,6 +389,7 @@ def run_council(job: CouncilJob) -> CouncilResult:
         phase = time.perf_counter()
         write_text_atomic(partial / "report.html", notebook_html(notebook, title, footer=f"{job.name} ({job.code}); generated {started}"))
         result.timings_s["html"] = round(time.perf_counter() - phase, 2)
+        _write_extras(job, partial, started, result.timings_s)
         result.headlines = headlines
         result.files = {p.name: sha256_of(p) for p in sorted(partial.iterdir()) if p.is_file()}
         replace_folder(partial, final)
@@ -408,6 +420,26 @@ def run_council(job: CouncilJob) -> CouncilResult:
         result.finished = _now()
         result.duration_s = round(time.perf_counter() - clock, 2)
     return result
+
+
+def _write_extras(job: CouncilJob, folder: Path, started: str, timings: dict) -> None:
+    """The peer team's pack beside report.html (built in this process from the run's shared results,
+    so the notebook is unchanged) and the PDFs asked for."""
+    pages = ["report.html"]
+    if job.pack:
+        from benchmark.report.pack import PACK_FILE, write_pack
+
+        phase = time.perf_counter()
+        write_pack(job.parameters, folder, generated=started)
+        timings["pack"] = round(time.perf_counter() - phase, 2)
+        pages.append(PACK_FILE)
+    if job.pdf_browser:
+        from benchmark.report.pdf import pdf_name, print_pdf
+
+        phase = time.perf_counter()
+        for page in pages:
+            print_pdf(folder / page, folder / pdf_name(page), job.pdf_browser)
+        timings["pdf"] = round(time.perf_counter() - phase, 2)
 
 
 def _capture_stderr(path: Path) -> int | None:
@@ -441,26 +473,28 @@ def _read_captured(path: Path, limit: int = 20_000, offset: int = 0) -> str:
 
 
 def _execute(job: CouncilJob, folder: Path, parameters: dict):
-    import warnings
-
+    import nbformat
     import papermill
 
     from benchmark.report import kernel as warm
-
-    warnings.filterwarnings("ignore", message=r"The specified file .* does not end in one of")  # report.ipynb.tmp-<pid>
+    from benchmark.report.whatif import make_rerunnable
 
     executed = []
 
     def execute(temporary: Path) -> None:
-        executed.append(papermill.execute_notebook(
-            job.notebook, str(temporary), parameters=parameters, kernel_name=job.kernel_name, language="python",
+        notebook = papermill.execute_notebook(  # output_path None: written once, below, as the user will open it
+            job.notebook, None, parameters=parameters, kernel_name=job.kernel_name, language="python",
             cwd=job.cwd, execution_timeout=job.cell_timeout_s, start_timeout=START_TIMEOUT_S,
             progress_bar=False, log_output=False, request_save_on_cell_execute=False, report_mode=True,
             engine_name=warm.ENGINE_NAME if job.warm_kernel else None,
-        ))
+        )
+        # One documented cell of assumptions that counts when the notebook is run again, without this run's folders.
+        make_rerunnable(notebook, job.kernel_name)
+        nbformat.write(notebook, str(temporary))
+        executed.append(notebook)
 
     write_atomic(folder / "report.ipynb", execute)
-    return executed[0]  # the notebook as papermill wrote it (reading the file back would validate it again)
+    return executed[0]  # the notebook as written (reading the file back would validate it again)
 
 
 def _read_headlines(folder: Path) -> dict:
@@ -602,14 +636,16 @@ def folder_entries(out_dir: Path, earlier: dict[str, CouncilResult], this_run: d
     return sorted(entries.values(), key=lambda r: (r.name, r.code))
 
 
-def inputs_digest(parameters: dict, shared_digest: str, notebook_sha256: str, with_tables: bool) -> str:
+def inputs_digest(parameters: dict, shared_digest: str, notebook_sha256: str, with_tables: bool, extras: dict | None = None) -> str:
     """What a council's report depends on: its parameters, the notebook, and the digest of the
     shared results (:func:`benchmark.report.shared.base_digest`: the toolkit's code, the raw data,
-    the local files and their settings).  A council already written with the same digest is skipped."""
+    the local files and their settings), and the extra files asked for (``extras``: the pack, PDFs).  A
+    council already written with the same digest is skipped."""
     import hashlib
 
     relevant = {key: value for key, value in parameters.items() if key not in ("shared_dir", "export_dir")}  # where, not what
-    text = json.dumps([relevant, shared_digest, notebook_sha256, with_tables], sort_keys=True, default=str)
+    # extras only when asked for, so a run without them keeps the digests of earlier runs
+    text = json.dumps([relevant, shared_digest, notebook_sha256, with_tables] + ([extras] if extras else []), sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -665,7 +701,7 @@ class RunInterrupted(Exception):
 def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Path, *, jobs: int | None = None,
                 notebook: Path = DEFAULT_NOTEBOOK, shared: bool = True, with_tables: bool = True,
                 cell_timeout_s: int = CELL_TIMEOUT_S, kernel_name: str = KERNEL_NAME, progress: bool | None = None,
-                fresh_kernels: bool = False, force: bool = False) -> RunSummary:
+                fresh_kernels: bool = False, force: bool = False, pack: str | None = None, pdf: bool = False) -> RunSummary:
     """Run every council (already checked by :func:`plan`); a failure is recorded and the rest go on.
 
     The worker processes, each with its kernel (:mod:`benchmark.report.kernel`; ``fresh_kernels``:
@@ -675,6 +711,9 @@ def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Pat
     results are computed and the councils run.  The manifest and index cover every council in the
     folder, this run's and earlier runs'.  An interrupt (SIGINT) stops the workers and their kernels,
     writes the index for what finished and raises :class:`RunInterrupted`.
+
+    ``pack`` ("peer") also writes the pre-reading pack beside each report; ``pdf`` prints the report
+    (and the pack) to PDF with headless Chromium where it is installed, and says once where it is not.
     """
     from benchmark.data.store import load_tables
     from benchmark.report.shared import base_digest, data_key
@@ -686,6 +725,8 @@ def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Pat
         raise UserError(f"{notebook}: report notebook not found")
     check_writable(out_dir)
     kernel = ensure_kernel(kernel_name)
+    pdf_browser = _pdf_browser(pdf)
+    extras = {key: value for key, value in (("pack", pack), ("pdf", bool(pdf_browser))) if value}
     data_dirs = {values["data_dir"] for values, _, _ in parameter_sets}
     tables_by_dir = {d: load_tables(d) for d in data_dirs}
     registry = next(iter(tables_by_dir.values())).registry
@@ -715,8 +756,9 @@ def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Pat
             differences = tables_by_dir[values["data_dir"]].provenance["differs_from_shipped"]
             run_jobs.append(CouncilJob(values["council"], names[values["council"]], dict(values), source, digest, str(notebook),
                                        str(out_dir), kernel_name, cell_timeout_s, str(ROOT), with_tables, warm_kernel=not fresh_kernels,
-                                       inputs_sha256=inputs_digest(values, shared_digests[data_key(values)], notebook_sha256, with_tables),
-                                       data_differs_from_shipped=dict(sorted(differences.items()))))
+                                       inputs_sha256=inputs_digest(values, shared_digests[data_key(values)], notebook_sha256, with_tables,
+                                                                   extras),
+                                       data_differs_from_shipped=dict(sorted(differences.items())), pack=pack, pdf_browser=pdf_browser))
         out_dir.mkdir(parents=True, exist_ok=True)
         with OutputLock(out_dir):
             earlier = read_manifest_entries(out_dir)
@@ -753,7 +795,8 @@ def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Pat
                 "kernel": {**kernel, "reuse": "a new kernel per council" if fresh_kernels else
                            f"one kernel per worker process, reset between councils, replaced after a failure or {RECYCLE_AFTER} councils"},
                 "notebook": {"path": str(notebook), "sha256": notebook_sha256}, "jobs": workers,
-                "cell_timeout_s": cell_timeout_s, "shared_dir": shared_dir,
+                "cell_timeout_s": cell_timeout_s, "shared_dir": shared_dir, "pack": pack,
+                "pdf": pdf_browser if pdf_browser else ("not made: Chromium is not installed" if pdf else None),
                 "inputs": {str(d or "shipped"): tables.provenance for d, tables in tables_by_dir.items()},
                 "parameter_files": {source: digest for _, source, digest in parameter_sets if digest},
                 "this_run": {"councils": [job.code for job in run_jobs], "run": sorted(results), "skipped": skipped,
@@ -775,6 +818,18 @@ def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Pat
     if interrupted:
         raise RunInterrupted(sum(r.status == "succeeded" for r in results.values()) + len(skipped), len(parameter_sets))
     return RunSummary(out_dir, ordered, out_dir / MANIFEST_NAME, out_dir / INDEX_NAME, skipped)
+
+
+def _pdf_browser(pdf: bool) -> str | None:
+    """Chromium for ``--pdf``, or None (saying once, on standard error, that no PDF will be made)."""
+    if not pdf:
+        return None
+    from benchmark.report.pdf import find_chromium, missing_note
+
+    browser = find_chromium()
+    if browser is None:
+        print(missing_note(), file=sys.stderr, flush=True)
+    return browser
 
 
 def write_outputs(out_dir: Path, entries: list[CouncilResult], run: dict) -> None:

@@ -240,6 +240,7 @@ def prepare_shared(parameter_sets: list[dict], out_dir: Path, tables_by_dir: dic
     tables the caller already holds.
     """
     from benchmark.data.store import load_tables
+    from benchmark.report.parameters import resolved_comparator_method
 
     started = time.perf_counter()
     out_dir = Path(out_dir)
@@ -255,6 +256,8 @@ def prepare_shared(parameter_sets: list[dict], out_dir: Path, tables_by_dir: dic
             if key[0] not in tables_by_dir:
                 tables_by_dir[key[0]] = load_tables(key[0])
             tables = tables_by_dir[key[0]]
+            # null comparator_method: the council's default group, as ReportContent.build resolves it
+            sets = [{**params, "comparator_method": resolved_comparator_method(tables, params)} for params in sets]
             shared = compute_shared(sets[0], tables=tables)
             by_group: dict[tuple, list[str]] = {}
             for params in sets:
