@@ -8,9 +8,7 @@ Run: ``python benchmarks/budget_speed.py``.
 from __future__ import annotations
 
 import resource
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -21,15 +19,7 @@ from benchmark.data.store import load_tables  # noqa: E402
 from benchmark.data.years import budget_base_year  # noqa: E402
 from benchmark.errors import UserError  # noqa: E402
 from benchmark.local.panel import local_metric_panel  # noqa: E402
-
-
-def timed(function, repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+from timing import timed  # noqa: E402  (benchmarks/timing.py, beside this script)
 
 
 def main() -> None:

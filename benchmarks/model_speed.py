@@ -6,9 +6,7 @@ Run: ``python benchmarks/model_speed.py``.
 """
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -18,15 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmark.budget.model import default_model_year, design_matrix, fit_expected_spend, fit_model, load_config, model_inputs  # noqa: E402
 from benchmark.data.store import load_tables  # noqa: E402
-
-
-def timed(function, repeats=5):
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+from timing import timed  # noqa: E402  (benchmarks/timing.py, beside this script)
 
 
 def main() -> None:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import ast
 import json
-import math
 import re
 import time
 
@@ -307,16 +306,26 @@ def test_a_council_too_small_for_peers_is_told_why_its_group_is_its_region():
 
 
 def test_the_directors_pages_carry_no_file_paths_codes_or_ids():
+    """Every page a director or peer team reads (the report's sections and the pack), for councils with
+    and without local files, a 2023 unitary and an abolished council: no file path, module, id or
+    code, and no "nan"."""
     import html as html_module
 
+    from benchmark.report.pack import pack_html
+
     for params in ({**DEFAULTS, "council": "E06000016", "comparator_method": "statistical"},
-                   {**DEFAULTS, "council": "Southampton", "comparator_method": "nn"}):
+                   {**DEFAULTS, "council": "Southampton", "comparator_method": "nn"},
+                   {**DEFAULTS, "council": "E06000001"}, {**DEFAULTS, "council": "E06000063"}, {**DEFAULTS, "council": "E10000009"}):
         report = content.ReportContent.build(params)
-        page = "".join(report.section(k).to_html() for k in content.SECTIONS)
-        text = html_module.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<img[^>]*>", " ", page)))
-        assert not re.findall(r"\S+\.(?:py|toml|json)\b", text), params["council"]
-        assert "data/local" not in text and "config/" not in text
-        assert not re.findall(r"\b[a-z]+_[a-z0-9]+(?:_[a-z0-9]+)*\b", text), params["council"]  # ids, codes, scenario names
+        for name, page in (("report", "".join(report.section(k).to_html() for k in content.SECTIONS)), ("pack", pack_html(report))):
+            page = re.sub(r"<style.*?</style>", " ", page, flags=re.S)
+            text = html_module.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<img[^>]*>", " ", page)))
+            where = (params["council"], name)
+            assert not re.findall(r"\S+\.(?:py|toml|json|md|csv)\b", text.replace("metrics.csv", "").replace("budget.csv", "")), where
+            assert "data/" not in text and "config/" not in text and "docs/" not in text, where
+            assert not re.findall(r"\b[a-z]+_[a-z0-9]+(?:_[a-z0-9]+)*\b", text), where  # ids, codes, scenario names
+            assert not re.findall(r"\bnan\b", text), where
+
 
 
 

@@ -49,3 +49,20 @@ def test_the_context_sheet_holds_numbers(tmp_path):
     # ONS mid-2024 estimate for Southampton, all ages: 259,424 (data/raw/population/ons_mye/mye24tablesew.csv)
     assert population["value"] == 259_424 and population["unit"] == "count"
     assert np.issubdtype(np.asarray(context["value"].dropna().tolist()).dtype, np.number)
+
+
+def test_the_workbook_opens_with_a_read_me_sheet(tmp_path):
+    from benchmark.report import content
+    from benchmark.report.parameters import read_parameter_file
+
+    report = content.ReportContent.build(read_parameter_file(content.Path("parameters/E06000045.yml")))
+    content.export_report(report, tmp_path)
+    book = openpyxl.load_workbook(tmp_path / "tables.xlsx")
+    assert book.sheetnames[0] == "read_me"
+    items = {row[0]: row[1] for row in book["read_me"].iter_rows(min_row=2, values_only=True)}
+    assert items["council"] == "Southampton (E06000045)"
+    assert items["comparator group"].endswith("(15 councils)")
+    assert items["base budget"] == "built from the 2024-25 revenue outturn for 2026-27"
+    assert items["illustrative data"].startswith("Adult social care staff per 1,000")  # the shipped example workforce file
+    assert any(key.startswith("source: Ministry of Housing, Communities and Local Government, Revenue Outturn") for key in items)
+    assert not any("65; population" in key for key in items)  # "65+ population" stays words

@@ -219,7 +219,6 @@ def load_tables(data_dir: Path | str | None = None, *, rebuild: bool = False) ->
     """Every tidy table: from the cache when it matches ``raw/``, otherwise built and cached."""
     data_dir = resolve_data_dir(data_dir)
     raw, cache = data_dir / "raw", data_dir / "processed"
-    manifest_path = cache / "manifest.json"
     fingerprint = _fingerprint(raw)
     version = [CACHE_FORMAT, __version__, code_digest()]
     if not rebuild:

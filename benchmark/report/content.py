@@ -34,7 +34,7 @@ import pandas as pd
 
 from benchmark.errors import UserError
 from benchmark.report import charts
-from benchmark.report.formatting import display_frame, fmt, local_file_words, millions, money, pounds, short_fmt
+from benchmark.report.formatting import display_frame, fmt, local_file_words, millions, money, plain_words, pounds, short_fmt
 from benchmark.report.formatting import is_missing as _missing
 from benchmark.metrics.registry import ASCOF_SURVEY_METRICS
 from benchmark.report.parameters import PARAMETERS, budget_params, check_parameters, resolved_comparator_method
@@ -71,10 +71,11 @@ def cite(source: str | None, short: bool = True) -> str:
     if _missing(source) or not str(source):
         return "n/a"
     parts = []
-    for token in str(source).split("+"):
+    for token in re.split(r"\+(?! )", str(source)):  # ids are joined by "+"; "65+ population" is words
         s = SOURCES_BY_ID.get(token.strip())
         if s is None:
-            parts.append(local_file_words(token.strip()) if token.strip().startswith("data/") else token.strip())
+            token = token.strip()
+            parts.append(local_file_words(token) if token.startswith("data/") else table_words(token))
         elif short:
             parts.append(f"{s.publisher}, {s.title.split(',')[0]} ({s.years})")
         else:
@@ -98,7 +99,7 @@ def pct_difference(value, reference) -> float:
 
 
 def _esc(text) -> str:
-    return html.escape(str(text))
+    return html.escape(plain_words(str(text)))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1394,10 +1395,24 @@ def export_report(report: ReportContent, folder: str | Path | None) -> dict | No
     tables = council_tables(report)
     write_atomic(folder / "metrics.csv", lambda p: tables["metrics"].to_csv(p, index=False))
     write_atomic(folder / "budget.csv", lambda p: tables["budget_lines"].to_csv(p, index=False))
-    write_atomic(folder / "tables.xlsx", lambda p: _write_workbook(tables, p))
+    write_atomic(folder / "tables.xlsx", lambda p: _write_workbook({"read_me": read_me(report), **tables}, p))
     summary = headlines(report)
     write_text_atomic(folder / "headlines.json", json.dumps(summary, indent=1))
     return summary
+
+
+def read_me(report: ReportContent) -> pd.DataFrame:
+    """The workbook's first sheet: what the tables are about and where they come from, in words."""
+    years = report.metrics.groupby(report.metrics["source"].map(cite), sort=False)["year"].agg(
+        lambda y: ", ".join(sorted({str(v) for v in y.dropna()})))
+    rows = [("council", f"{report.name} ({report.code})"),
+            ("comparator group", f"{report.group_description} ({len(report.members())} councils)"),
+            ("base budget", f"built from the {report.budget.base_year} revenue outturn for {report.budget.budget_year}" if report.budget
+             else f"none: {report.budget_error}"),
+            ("money", "pounds (£), unrounded; missing or suppressed figures are empty cells, never 0"),
+            ("illustrative data", "; ".join(headlines(report)["illustrative_figures"]) or "none: every figure rests on published or the council's own data")]
+    rows += [(f"source: {source}", f"years {year_list}") for source, year_list in years.items() if source != "n/a"]
+    return pd.DataFrame(rows, columns=["item", "value"])
 
 
 def _write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> None:

@@ -113,7 +113,7 @@ def local_file_words(source: str) -> str:
         name = LOCAL_FILE_WORDS.get(Path(path).stem, Path(path).stem.replace("_", " "))
         return f"national comparator {name}" if "/national/" in path else f"the council's own {name}"
 
-    parts = [re.sub(r"[\w./-]+\.csv", lambda m: words(m.group(0)), part.strip()) for part in re.split(r"; |\+", str(source)) if part.strip()]
+    parts = [re.sub(r"[\w./-]+\.csv", lambda m: words(m.group(0)), part.strip()) for part in re.split(r"; |\+(?! )", str(source)) if part.strip()]
     return "; ".join(dict.fromkeys(parts)) or "the council's own files"
 
 
@@ -125,10 +125,24 @@ _CODE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 
 
 def code_words(value):
-    """A category code from a council's file (``social_worker``, ``improved_bcf``) in words; anything else as it is."""
+    """A category code from a council's file (``social_worker``, ``improved_bcf``) in words; other
+    text with any instruction naming a local file put in words (:func:`plain_words`)."""
     if isinstance(value, str) and _CODE.fullmatch(value):
         return _CODE_WORDS.get(value, value.replace("_", " "))
-    return value
+    return plain_words(value) if isinstance(value, str) else value
+
+
+_SUPPLY = re.compile(r"put (.+?) in data/local/\S*/ \(see docs/local-data\.md\)")
+
+
+def plain_words(text: str) -> str:
+    """A missing figure's reason as a director reads it: "put workforce.csv in data/local/E06000001/
+    (see docs/local-data.md)", the adviser's instruction kept in metrics.csv, becomes "the council
+    has not added its workforce file"."""
+    def words(match) -> str:
+        name = match.group(1)
+        return f"the council has not added its {LOCAL_FILE_WORDS.get(Path(name).stem, 'own files')}"
+    return _SUPPLY.sub(words, str(text))
 
 
 def column_words(name: str) -> str:
