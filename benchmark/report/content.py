@@ -246,6 +246,24 @@ def with_counted_difference(metrics: pd.DataFrame, panel: pd.DataFrame, code: st
 # sections
 # ----------------------------------------------------------------------------------------------
 
+#: What each table shows, said first in its caption (the captions otherwise open with their sources, so a screen reader
+#: listing the tables would hear several alike); tables not named here have captions that say it already.
+TABLE_TITLES = {
+    "headline_messages": "Key messages", "context": "The council's population and deprivation beside its comparators",
+    "spend_current": "Spend in the latest year", "budget_outturn": "Budget against outturn", "spend": "Spend by service",
+    "unit_costs": "Unit costs", "outcomes": "Outcomes for people", "workforce": "Workforce", "workforce_by_role": "Workforce by role",
+    "bcf": "Better Care Fund plan", "bcf_contributions": "Better Care Fund contributions by source",
+    "bcf_comparison": "Better Care Fund against the comparators", "fee_schedule": "Care home fee bands",
+    "fee_spread": "Spread of care home fee bands", "fee_simplified": "Care home fees under a simplified schedule",
+    "package_headlines": "Care packages: headline figures",
+    "package_distribution_by_reason": "Weekly cost of care packages by setting and primary support reason",
+    "package_distribution_by_age": "Weekly cost of care packages by setting and age band",
+    "package_unit_costs": "Unit costs beside the care packages", "budget_reconciliation": "Base budget reconciled with the outturn",
+    "budget_scenarios": "Base budget by line in each scenario", "budget_roll_forward": "Base budget rolled forward year by year",
+    "budget_gap": "Each scenario's difference from the current pattern",
+}
+
+
 @dataclass
 class Table:
     name: str
@@ -254,8 +272,13 @@ class Table:
 
     def to_html(self) -> str:
         body = display_frame(self.frame).to_html(index=False, na_rep="n/a", escape=True, border=0, classes="report-table")
-        return (f'<div style="overflow-x:auto;margin:0.6em 0"><p style="font-size:0.85em;margin:0.2em 0"><b>Table:</b> '
-                f"{_esc(self.caption)}</p>{body}</div>")
+        # a real <caption> and column headers a screen reader announces; a wide table scrolls in a named region that the
+        # keyboard can reach (tabindex), so it can be scrolled without a mouse
+        label = "table-" + re.sub(r"[^a-z0-9]+", "-", self.name.lower())
+        title = f" {_esc(TABLE_TITLES[self.name])}." if self.name in TABLE_TITLES else ""
+        caption = f'<caption id="{label}"><b>Table:{title}</b> {_esc(self.caption)}</caption>'
+        body = re.sub(r"<table\b[^>]*>", lambda m: m.group(0) + caption, body, count=1).replace("<th>", '<th scope="col">')
+        return f'<div class="table-scroll" role="region" aria-labelledby="{label}" tabindex="0">{body}</div>'
 
 
 @dataclass

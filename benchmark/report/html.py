@@ -28,16 +28,23 @@ body { margin: 0; font-family: Arial, "Helvetica Neue", Helvetica, sans-serif; f
 main { max-width: 1100px; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
 h1, h2, h3, h4 { color: var(--focus); line-height: 1.25; }
 h1 { font-size: 2rem; } h2 { font-size: 1.5rem; margin-top: 2.5rem; border-bottom: 2px solid var(--focus); } h3 { font-size: 1.2rem; }
-a { color: #1d70b8; } a:focus { outline: 3px solid #fd0; }
+a { color: #1d70b8; }
+/* focus seen on any background: yellow with a black underline for links (as GOV.UK), a black outline for boxes */
+a:focus { outline: 3px solid transparent; color: var(--text); background: #fd0; box-shadow: 0 -2px #fd0, 0 4px var(--text); text-decoration: none; }
+[tabindex]:focus { outline: 3px solid var(--text); outline-offset: 2px; }
 img { max-width: 100%; height: auto; }
 table { border-collapse: collapse; margin: 1rem 0; font-size: 0.92rem; }
 th, td { border-bottom: 1px solid var(--grey); padding: 0.3rem 0.6rem; text-align: left; vertical-align: top; }
 td.num { text-align: right; white-space: nowrap; }
 thead th { border-bottom: 2px solid var(--text); }
 caption { text-align: left; font-weight: bold; padding-bottom: 0.4rem; }
+.report-table caption { font-weight: normal; font-size: 0.85rem; padding-bottom: 0.2rem; }
 pre { white-space: pre-wrap; font-size: 0.85rem; background: #f3f2f1; padding: 0.5rem; }
-.output { overflow-x: auto; }
-footer { color: var(--muted); font-size: 0.85rem; margin-top: 3rem; border-top: 1px solid var(--grey); padding-top: 0.5rem; }
+/* a wide table scrolls inside its own region (named by its caption, reachable by the keyboard), not the page */
+.table-scroll { overflow-x: auto; margin: 0.6rem 0; }
+.output { overflow-wrap: break-word; }
+footer { color: var(--muted); font-size: 0.85rem; max-width: 1100px; margin: 0 auto; padding: 0.5rem 1rem 2rem; }
+footer p { border-top: 1px solid var(--grey); padding-top: 0.5rem; margin: 0; }
 @media print { main { max-width: none; } h2 { page-break-after: avoid; } img, table { page-break-inside: avoid; } }
 """
 
@@ -108,11 +115,16 @@ def align_numbers(body: str) -> str:
 
 
 def page(body: str, title: str, footer: str = "") -> str:
-    """A whole, self-contained page: ``lang``, ``title``, inline CSS, nothing loaded from elsewhere."""
-    foot = f"<footer>{html.escape(footer)}</footer>" if footer else ""
+    """A whole, self-contained page: ``lang``, ``title``, inline CSS, nothing loaded from elsewhere; the content in the
+    ``main`` landmark, the footer after it (its own landmark, so every part of the page is in one)."""
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n{body}\n{foot}\n</main>\n</body>\n</html>\n")
+            f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n{body}\n</main>\n{footer_html(footer)}</body>\n</html>\n")
+
+
+def footer_html(text: str) -> str:
+    """The page's footer (a ``contentinfo`` landmark outside ``main``), or nothing."""
+    return f"<footer><p>{html.escape(text)}</p></footer>\n" if text else ""
 
 
 def notebook_html(notebook, title: str, footer: str = "") -> str:

@@ -98,7 +98,7 @@ def index_html(results, title: str, started: str) -> str:
         if getattr(r, "data_differs_from_shipped", None):
             status += " (data differs from the shipped files)"
         cells = "".join(f"<td>{html.escape(str(values.get(label, '')))}</td>" for label in labels)
-        rows.append(f"<tr><td>{link}</td><td>{html.escape(r.code)}</td><td>{status}</td>{cells}<td>{files}</td>"
+        rows.append(f"<tr><th scope=\"row\">{link}</th><td>{html.escape(r.code)}</td><td>{status}</td>{cells}<td>{files}</td>"
                     f"<td>{html.escape(r.finished or r.started or '')}</td><td>{r.duration_s:.1f}</td></tr>")
     head = "".join(f"<th scope=\"col\">{html.escape(str(label))}</th>" for label in labels)
     notes = "".join(f"<p><strong>{html.escape(note)}</strong></p>\n" for note in data_notes(results))
@@ -106,10 +106,11 @@ def index_html(results, title: str, started: str) -> str:
             f"the latest run started {html.escape(started)}). "
             "Each report compares the council with its comparator group; figures state their source, year and definition in the report. "
             "<a href=\"run_manifest.json\">Run manifest</a> (versions, input checksums, parameters, timings).</p>\n" + notes +
-            f"<table>\n<caption>Council reports</caption>\n<thead><tr><th scope=\"col\">council</th><th scope=\"col\">ONS code</th>"
+            "<div class=\"table-scroll\" role=\"region\" aria-labelledby=\"council-reports\" tabindex=\"0\">\n"
+            f"<table>\n<caption id=\"council-reports\">Council reports</caption>\n<thead><tr><th scope=\"col\">council</th><th scope=\"col\">ONS code</th>"
             f"<th scope=\"col\">status</th>{head}<th scope=\"col\">files</th><th scope=\"col\">written (UTC)</th>"
             f"<th scope=\"col\">seconds</th></tr></thead>\n<tbody>\n"
-            + "\n".join(rows) + "\n</tbody>\n</table>")
+            + "\n".join(rows) + "\n</tbody>\n</table>\n</div>")
     return page(body, title, footer=f"asc-resources-benchmark {__version__}")
 
 

@@ -551,14 +551,14 @@ class PeerPack:
         return '<div class="pack">' + "\n".join(parts) + "</div>"
 
     def page(self, generated: str | None = None) -> str:
-        from benchmark.report.html import CSS
+        from benchmark.report.html import CSS, footer_html
 
         title = f"{self.report.name}: adult social care pre-reading for the peer challenge team"
         footer = f"{self.report.name}; figures from published sources as listed" + (f"; generated {generated}" if generated else "")
         return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                 f"<title>{html.escape(title)}</title>\n<style>{CSS}{PACK_CSS}</style>\n</head>\n<body>\n<main>\n"
-                f"{self.body_html()}\n<footer>{html.escape(footer)}</footer>\n</main>\n</body>\n</html>\n")
+                f"{self.body_html()}\n</main>\n{footer_html(footer)}</body>\n</html>\n")
 
 
 def pack_html(report: ReportContent, generated: str | None = None) -> str:
