@@ -165,7 +165,10 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     from benchmark.metrics.stats import council_metrics
 
     tables = _tables(args)
-    table = council_metrics(tables, args.council, year=args.year, group=args.group, k=args.k, local_panel=_local_panel(args, tables))
+    from benchmark.report.parameters import resolved_comparator_method
+
+    group = args.group or resolved_comparator_method(tables, {"council": args.council, "comparator_method": None, "year": args.year})
+    table = council_metrics(tables, args.council, year=args.year, group=group, k=args.k, local_panel=_local_panel(args, tables))
     columns = ["id", "year", "value", "unit", "illustrative", "comparators_illustrative", "n", "median", "q1", "q3", "rank", "rank_of", "robust_z",
                "lower_95", "upper_95", "outside_95", "outside_998", "gap", "gap_unit", "source", "missing_reason"]
     if args.format == "csv":
@@ -299,8 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
     metrics = commands.add_parser("metrics", help=COMMANDS["metrics"][1], description=COMMANDS["metrics"][1])
     metrics.add_argument("council", metavar="COUNCIL", help="ONS code, CASSR code or name")
     metrics.add_argument("--year", metavar="YYYY-YY", help="financial year (default: each metric's latest year with data)")
-    metrics.add_argument("--group", choices=["nn", "statistical", "region", "type", "england"], default="nn",
-                         help="comparator group (default nn)")
+    metrics.add_argument("--group", choices=["nn", "statistical", "region", "type", "england"], default=None,
+                         help="comparator group (default: the council's default, as a report with comparator_method null uses)")
     metrics.add_argument("--k", type=int, default=None, help="group size for --group statistical (default 15)")
     metrics.add_argument("--format", choices=["table", "csv", "json"], default="table", help="output format (default table)")
     _add_data_option(metrics)

@@ -182,3 +182,11 @@ def test_two_commands_rebuilding_at_once_both_succeed_and_leave_one_cache(tmp_pa
     assert "Traceback" not in "".join(err for _, err in outputs)
     assert sorted(p.name for p in data.iterdir()) == [".processed.lock", "processed", "raw"]
     assert load_tables(data).provenance["from_cache"]
+
+
+def test_metrics_command_uses_the_councils_default_group():
+    # Cumberland (April 2023) has no NN.json set: by default it is compared with its statistical peers
+    result = run_cli("metrics", "E06000063", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    explicit = run_cli("metrics", "E06000063", "--group", "nn")
+    assert explicit.returncode == 1 and "has no set in NN.json" in explicit.stderr and len(explicit.stderr.strip().splitlines()) == 1
