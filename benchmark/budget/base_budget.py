@@ -807,8 +807,7 @@ def local_inputs(tables, code: str, comparators: list[str], local_panel: pd.Data
     """The fee schedule repricing and the staff ratios from the council's own files, where it has them."""
     from pathlib import Path
 
-    from benchmark.local import schemas
-    from benchmark.local.compute import fee_year
+    from benchmark.local import compute, schemas
     from benchmark.local.panel import FILES
 
     local = LocalInputs()
@@ -817,14 +816,13 @@ def local_inputs(tables, code: str, comparators: list[str], local_panel: pd.Data
     if bands_path.is_file() and placements_path.is_file():
         bands = schemas.read_fee_bands(bands_path)
         placements = schemas.read_placements(placements_path, bands, bands_path)
-        merged = placements.merge(bands[["band", "setting", "weekly_rate_gbp", "effective_date"]], on="band", how="inner")
         for setting in CARE_HOME_SETTINGS:
-            rows = merged[merged["setting"] == setting]
-            if len(rows):
-                local.fees[setting] = {"schedule_gbp": float(rows["weekly_rate_gbp"].mean()), "paid_gbp": float(rows["weekly_fee_paid_gbp"].mean()),
-                                       "placements": len(rows)}
+            paid, _, placed = compute.weighted_average_fee(bands, placements, setting)
+            if placed:
+                schedule, _ = compute.weighted_schedule_rate(bands, placements, setting)
+                local.fees[setting] = {"schedule_gbp": schedule, "paid_gbp": paid, "placements": placed}
         # schedule rate ÷ fee paid, both of the file's own year: a ratio, so no price index is needed
-        local.sources["fees"] = f"the council's fee schedule and placements ({fee_year(bands)} rates)"
+        local.sources["fees"] = f"the council's fee schedule and placements ({compute.fee_year(bands)} rates)"
         local.illustrative["fees"] = bool(bands["illustrative"].any() or placements["illustrative"].any())
         local.care_home_shares = care_home_shares(tables, code)
     staff = _latest_local(local_panel, code, "staff_per_1000_65plus")

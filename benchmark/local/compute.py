@@ -195,6 +195,15 @@ def weighted_average_fee(bands: pd.DataFrame, placements: pd.DataFrame, setting:
     return (total / len(paid) if len(paid) else np.nan), total, len(paid)
 
 
+def weighted_schedule_rate(bands: pd.DataFrame, placements: pd.DataFrame, setting: str) -> tuple[float, int]:
+    """Placement-weighted schedule rate in ``setting``: (mean of each placement's band rate, placements);
+    beside :func:`weighted_average_fee` (the fee actually paid), what the same placements would cost
+    at the schedule.  NaN when the setting has no placements."""
+    merged = _placements_with_bands(bands, placements)
+    rates = merged.loc[merged["setting"] == setting, "weekly_rate_gbp"]
+    return (float(rates.mean()) if len(rates) else np.nan), len(rates)
+
+
 def fee_schedule_table(bands: pd.DataFrame, placements: pd.DataFrame) -> pd.DataFrame:
     """The schedule with placements per band, average fee paid and placements paid above the rate."""
     merged = _placements_with_bands(bands, placements)

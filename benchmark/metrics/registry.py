@@ -67,6 +67,13 @@ _AGES = {"65plus": ("65+", "65+"), "18to64": ("18-64", "18-64")}
 _GCE_SOURCES = "ascfr_expenditure+population_by_age"
 
 
+def _spend_per_head_of(band: str) -> dict:
+    """What every £-per-head-of-an-age-band spend metric shares: no better direction, a rate of the
+    band's ONS population with Poisson funnel limits, its gap to the median in £."""
+    return {"polarity": "neither", "kind": "rate", "denominator": f"population aged {band} (ONS mid-year)", "multiplier": 1,
+            "error_model": "poisson", "gap_reference": "median", "gap_unit": "gbp", "topic": "spend"}
+
+
 def _gce_per_head(age: str) -> dict:
     band, _ = _AGES[age]
     return {
@@ -76,9 +83,7 @@ def _gce_per_head(age: str) -> dict:
         "definition": f"ASC-FR gross current expenditure on long-term and short-term care for clients aged {band} "
                       f"(mandatory rows, all primary support reasons and settings) divided by the ONS mid-year "
                       f"population aged {band} of the year the financial year starts in",
-        "source": _GCE_SOURCES, "polarity": "neither", "kind": "rate",
-        "denominator": f"population aged {band} (ONS mid-year)", "multiplier": 1, "error_model": "poisson",
-        "gap_reference": "median", "gap_unit": "gbp", "topic": "spend",
+        "source": _GCE_SOURCES, **_spend_per_head_of(band),
         "recipe": {"from": "expenditure", "age_band": band, "care_types": ("long_term", "short_term"), "settings": None,
                    "denominator": ("population", band)},
     }
@@ -102,9 +107,7 @@ def _gce_setting(age: str, setting: str) -> dict:
         "definition": f"ASC-FR gross current expenditure on long-term {words} ({', '.join(settings)}) for clients aged "
                       f"{band} (mandatory rows, all primary support reasons) divided by the ONS mid-year population aged {band}; "
                       f"{_LTC_SERIES}",
-        "source": _LTC_SOURCES, "polarity": "neither", "kind": "rate",
-        "denominator": f"population aged {band} (ONS mid-year)", "multiplier": 1, "error_model": "poisson",
-        "gap_reference": "median", "gap_unit": "gbp", "topic": "spend",
+        "source": _LTC_SOURCES, **_spend_per_head_of(band),
         "recipe": {"from": "long_term_care", "age_band": band, "settings": settings, "denominator": ("population", band)},
     }
 
@@ -118,9 +121,7 @@ def _long_term_total(age: str) -> dict:
         "definition": f"ASC-FR gross current expenditure on long-term care for clients aged {band}, every support setting "
                       f"(mandatory rows, all primary support reasons), divided by the ONS mid-year population aged {band}; "
                       f"{_LTC_SERIES} (the data file's own total; the packs' settings summed)",
-        "source": _LTC_SOURCES, "polarity": "neither", "kind": "rate",
-        "denominator": f"population aged {band} (ONS mid-year)", "multiplier": 1, "error_model": "poisson",
-        "gap_reference": "median", "gap_unit": "gbp", "topic": "spend",
+        "source": _LTC_SOURCES, **_spend_per_head_of(band),
         "recipe": {"from": "long_term_care", "age_band": band, "settings": ("total",), "denominator": ("population", band)},
     }
 
@@ -157,9 +158,7 @@ def _ro3_per_head(metric_id: str, label: str, definition: str, measure: str, lin
     return {
         "id": metric_id, "label": label, "unit": "gbp_per_head",
         "definition": f"{definition}, divided by the ONS mid-year population aged {band} of the year the financial year starts in",
-        "source": sources, "polarity": "neither", "kind": "rate",
-        "denominator": f"population aged {band} (ONS mid-year)", "multiplier": 1, "error_model": "poisson",
-        "gap_reference": "median", "gap_unit": "gbp", "topic": "spend",
+        "source": sources, **_spend_per_head_of(band),
         "recipe": {"from": recipe_from, "measure": measure, "lines": lines, "denominator": ("population", band)},
     }
 
@@ -272,7 +271,7 @@ def _ascof_survey(metric_id: str, label: str, pattern: str, unit: str, note: str
 
 
 _USER_SURVEY = "from the annual survey of adult social care users (a sample: small differences may be chance)"
-_CARER_SURVEY = "from the survey of adult carers, held every other year (2018-19, 2021-22, 2023-24; a sample)"
+_CARER_SURVEY = "from the survey of adult carers, held every two or three years (a sample; the years with a value are those the survey ran)"
 #: ASCOF's outcome measures other than the admissions and delayed transfers above: quality of life, control,
 #: carers, safety, information, reablement, independence.  Chosen by description, since codes changed in 2023-24.
 ASCOF_SURVEY_METRICS: tuple[dict, ...] = (

@@ -1418,14 +1418,15 @@ def export_report(report: ReportContent, folder: str | Path | None) -> dict | No
     tables = council_tables(report)
     write_atomic(folder / "metrics.csv", lambda p: tables["metrics"].to_csv(p, index=False))
     write_atomic(folder / "budget.csv", lambda p: tables["budget_lines"].to_csv(p, index=False))
-    write_atomic(folder / "tables.xlsx", lambda p: _write_workbook({"read_me": read_me(report), **tables}, p))
     summary = headlines(report)
+    write_atomic(folder / "tables.xlsx", lambda p: _write_workbook({"read_me": read_me(report, summary["illustrative_figures"]), **tables}, p))
     write_text_atomic(folder / "headlines.json", json.dumps(summary, indent=1))
     return summary
 
 
-def read_me(report: ReportContent) -> pd.DataFrame:
-    """The workbook's first sheet: what the tables are about and where they come from, in words."""
+def read_me(report: ReportContent, illustrative_figures: list[str]) -> pd.DataFrame:
+    """The workbook's first sheet: what the tables are about and where they come from, in words
+    (``illustrative_figures``: the names :func:`headlines` gives)."""
     years = report.metrics.groupby(report.metrics["source"].map(cite), sort=False)["year"].agg(
         lambda y: ", ".join(sorted({str(v) for v in y.dropna()})))
     rows = [("council", f"{report.name} ({report.code})"),
@@ -1433,7 +1434,7 @@ def read_me(report: ReportContent) -> pd.DataFrame:
             ("base budget", f"built from the {report.budget.base_year} revenue outturn for {report.budget.budget_year}" if report.budget
              else f"none: {report.budget_error}"),
             ("money", "pounds (£), unrounded; missing or suppressed figures are empty cells, never 0"),
-            ("illustrative data", "; ".join(headlines(report)["illustrative_figures"]) or "none: every figure rests on published or the council's own data")]
+            ("illustrative data", "; ".join(illustrative_figures) or "none: every figure rests on published or the council's own data")]
     rows += [(f"source: {source}", f"years {year_list}") for source, year_list in years.items() if source != "n/a"]
     return pd.DataFrame(rows, columns=["item", "value"])
 
