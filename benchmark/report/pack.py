@@ -27,9 +27,12 @@ from pathlib import Path
 import pandas as pd
 
 from benchmark.metrics.registry import CQC_THEMES, KEY_AREAS, metric_table
-from benchmark.report.content import ILLUSTRATIVE_NOTE, ReportContent, cite, is_finding, pct_difference
+from benchmark.report.citations import ILLUSTRATIVE_NOTE, cite
+from benchmark.report.content import ReportContent
+from benchmark.report.flags import is_finding, pct_difference
 from benchmark.report.formatting import fmt
 from benchmark.report.formatting import is_missing as _missing
+from benchmark.report.sections.spend import NET_SPEND_ID, budget_answer, spend_title
 
 PACKS = ("peer",)
 PACK_FILE = "pack.html"
@@ -165,7 +168,7 @@ class PeerPack:
         }.get(report.method, f"its comparator group of {n} councils")
 
     def newest_outturn_year(self) -> str | None:
-        year = self.rows.loc[ReportContent.NET_SPEND_ID, "year"] if ReportContent.NET_SPEND_ID in self.rows.index else None
+        year = self.rows.loc[NET_SPEND_ID, "year"] if NET_SPEND_ID in self.rows.index else None
         return None if _missing(year) else str(year)
 
     # -- one metric --------------------------------------------------------------------------------
@@ -517,7 +520,7 @@ class PeerPack:
             f"{self.group_words()}, by the eight Key Areas of Focus of the LGA's adult social care peer challenges, then by "
             "CQC's four assessment themes. It is a can opener, not a league table: each figure says where the council differs, "
             "and the questions say what to ask about it.",
-            f"Spend: {report.spend_title()}. {report.budget_answer()}",
+            f"Spend: {spend_title(report)}. {budget_answer(report)}",
             f"Across all figures: {counts.get('RED', 0)} RED, {counts.get('AMBER', 0)} AMBER and {counts.get('GREEN', 0)} GREEN flags, "
             f"and {different} other marked differences where neither direction is better in itself (spend, context). "
             "A flag is a question, not a verdict.",
