@@ -115,7 +115,7 @@ def test_a_metric_says_how_many_of_the_group_it_rests_on():
         "3 of 4 comparators have a value (2024-25); none for Cumbria, which did not exist in 2024-25")
     assert report.coverage("share_65plus_aged_85plus_pct", "2017-18") == (
         "3 of 4 comparators have a value (2017-18); none for Cumberland, which did not exist in 2017-18")
-    assert report._metric_rows(["share_65plus_aged_85plus_pct"]).loc[0, "comparators with a value"] == "3 of 4"
+    assert report.metric_rows(["share_65plus_aged_85plus_pct"]).loc[0, "comparators with a value"] == "3 of 4"
     # a chart over years where the group must change says so
     assert report.group_changes(["2017-18", "2024-25"]) == (
         "The comparator group changes between years: Cumbria did not exist in 2024-25; Cumberland did not exist in 2017-18, "

@@ -112,7 +112,7 @@ class ReportContent:
         self.params, self.shared, self.code, self.name = params, shared, code, name
         self.tables = shared.tables
         self.metrics = metrics
-        self._metrics_by_id = metrics.set_index("id")  # metric() and the section tables look rows up by id
+        self.metrics_by_id = metrics.set_index("id")  # metric() and the section tables look rows up by id
         self.pairs = pairs
         self.local: dict[str, pd.DataFrame] = {}
         self.local_error: str | None = None
@@ -218,7 +218,7 @@ class ReportContent:
             self.budget_error = str(error)
 
     def metric(self, metric_id: str) -> pd.Series:
-        return self._metrics_by_id.loc[metric_id]
+        return self.metrics_by_id.loc[metric_id]
 
     def section(self, key: str) -> Section:
         if key not in SECTIONS:
@@ -236,8 +236,10 @@ class ReportContent:
                 f"Budget year: {esc(self.budget.budget_year if self.budget is not None else p['budget_year'] or 'two years after the newest outturn')}.</p>"
                 + (f"<p><b>{esc(ILLUSTRATIVE_NOTE)}</b> for rows and charts marked ILLUSTRATIVE.</p>" if illustrative else ""))
 
-    # -- helpers ---------------------------------------------------------------------------------
-    def _caption(self, source: str, year: str, illustrative: bool = False, group: bool = True) -> str:
+    # -- what every section uses: captions, rows of metrics, charts of one metric ---------------------------
+    def caption(self, source: str, year: str, illustrative: bool = False, group: bool = True) -> str:
+        """A table's or chart's caption: its source, year, the report's comparator group and, where it
+        rests on generated data, the ILLUSTRATIVE note."""
         text = f"Source: {source}. Year: {year}."
         if group:
             text += f" Comparators: {self.group_description}."
@@ -245,8 +247,10 @@ class ReportContent:
             text += f" {ILLUSTRATIVE_NOTE}."
         return text
 
-    def _metric_rows(self, ids: list[str]) -> pd.DataFrame:
-        rows = self._metrics_by_id.reindex(ids).reset_index()
+    def metric_rows(self, ids: list[str]) -> pd.DataFrame:
+        """A table of metrics (registry ids) as the report shows them: value, comparator median, range,
+        rank, coverage, robust z, flag and source."""
+        rows = self.metrics_by_id.reindex(ids).reset_index()
         out = pd.DataFrame({
             "metric": rows["label"],
             "year": rows["year"].fillna("n/a"),
@@ -264,12 +268,14 @@ class ReportContent:
         })
         return out
 
-    def _years(self, ids: list[str]) -> str:
-        years = sorted({str(y) for y in self._metrics_by_id.reindex(ids)["year"].dropna()})
+    def years_of(self, ids: list[str]) -> str:
+        """The years the metrics ``ids`` are shown for, for a caption ('n/a' when none has a value)."""
+        years = sorted({str(y) for y in self.metrics_by_id.reindex(ids)["year"].dropna()})
         return ", ".join(years) if years else "n/a"
 
-    def _sources(self, ids: list[str]) -> str:
-        rows = self._metrics_by_id.reindex(ids)
+    def sources_of(self, ids: list[str]) -> str:
+        """The publications the metrics ``ids`` rest on, each cited once."""
+        rows = self.metrics_by_id.reindex(ids)
         return "; ".join(dict.fromkeys(cite(s) for s in rows["source"].dropna()))
 
     def _group_values(self, metric_id: str, year: str) -> pd.DataFrame:
@@ -290,7 +296,7 @@ class ReportContent:
         illustrative = bool(row["illustrative"])
         fig, alt = charts.ranked_bar(data["value"], self.name, row["median"], title or self.metric_title(metric_id),
                                      short_fmt(row["unit"]), f"{row['label']} ({row['year']})", illustrative)
-        return charts.figure_html(fig, alt, self._caption(cite(row["source"]), row["year"], illustrative)
+        return charts.figure_html(fig, alt, self.caption(cite(row["source"]), row["year"], illustrative)
                                   + f" {self.coverage(metric_id, row['year'])}.")
 
     def funnel_chart(self, metric_id: str) -> str | None:
@@ -312,7 +318,7 @@ class ReportContent:
         dispersion = (f" Limits widened for the variation between councils beyond chance (NHS-R FunnelPlotR's additive method): "
                       f"overdispersion ratio phi {float(row['phi']):,.{0 if float(row['phi']) >= 100 else 2}f}, between-council standard deviation tau "
                       f"{fmt(math.sqrt(float(row['tau2'])), row['unit'])}.")
-        return charts.figure_html(fig, alt, self._caption(cite(row["source"]), row["year"], illustrative) + dispersion
+        return charts.figure_html(fig, alt, self.caption(cite(row["source"]), row["year"], illustrative) + dispersion
                                   + f" {self.coverage(metric_id, row['year'])}.")
 
     def series_chart(self, metric_id: str) -> str | None:
@@ -338,7 +344,7 @@ class ReportContent:
         fig, alt = charts.time_series(frame, self.name, title, short_fmt(row["unit"]), row["label"], illustrative)
         sources = "; ".join(dict.fromkeys(cite(s) for s in rows[rows["council"] == self.code]["source"].dropna()))
         changes = self.group_changes(years)
-        return charts.figure_html(fig, alt, self._caption(sources, f"{years[0]} to {years[-1]}", illustrative) + (f" {changes}" if changes else ""))
+        return charts.figure_html(fig, alt, self.caption(sources, f"{years[0]} to {years[-1]}", illustrative) + (f" {changes}" if changes else ""))
 
     def metric_title(self, metric_id: str) -> str:
         """An active sentence for one metric: how the council compares with the median."""
@@ -354,6 +360,8 @@ class ReportContent:
         return (f"{self.name}'s {row['label'].lower()} is {abs(diff):.0f}% {'higher' if diff > 0 else 'lower'} than {self.phrase}' "
                 f"median ({fmt(row['value'], row['unit'])} against {fmt(row['median'], row['unit'])}, {row['year']})")
 
+    # -- trends -----------------------------------------------------------------------------------------
+    #: Years the COVID-19 pandemic distorted spend and activity: a fact of history (like the dates of
     #: reorganisations), not a data year; marked on every trend that includes them.
     COVID_YEARS = ("2020-21", "2021-22")
     CASH_NOTE = ("Cash figures, not adjusted for inflation (part of any rise is pay and price inflation): the published data holds "
@@ -416,7 +424,7 @@ class ReportContent:
         illustrative = bool(rows[(rows["council"] == self.code) | rows["council"].isin(members)]["illustrative"].any())
         fig, alt = charts.time_series(frame, self.name, title, short_fmt(row["unit"]), row["label"], illustrative, breaks=breaks)
         sources = "; ".join(dict.fromkeys(cite(s) for s in own["source"].dropna()))
-        caption = self._caption(sources, f"{', '.join(years)} (the years in the data)", illustrative)
+        caption = self.caption(sources, f"{', '.join(years)} (the years in the data)", illustrative)
         if breaks:
             caption += " Not like for like across the dotted lines: " + "; ".join(label for _, label in breaks) + "."
         caption += f" {price_note} {self.coverage(metric_id, years[-1])}."
@@ -441,12 +449,12 @@ class ReportContent:
                                                  + ", ".join(f"{y} {index[y]:g}" for y in frame.index) + ").")
 
     # -- local tables, for the sections of the council's own files ----------------------------------------
-    def _local_missing(self, file: str) -> str:
+    def local_missing(self, file: str) -> str:
         from benchmark.local.panel import missing_reason_for
 
         return self.local_error or missing_reason_for(self.code, file)
 
-    def _local_table(self, key: str, caption_source: str | None = None) -> Table | None:
+    def local_table(self, key: str, caption_source: str | None = None) -> Table | None:
         frame = self.local.get(key)
         if frame is None:
             return None
@@ -454,12 +462,12 @@ class ReportContent:
         illustrative = bool(frame["illustrative"].any()) if "illustrative" in frame else bool(self.local["panel"]["illustrative"].any())
         if "illustrative" in frame:
             frame["illustrative"] = np.where(frame["illustrative"].astype(bool), "ILLUSTRATIVE", "")
-        year = ", ".join(sorted(frame["year"].astype(str).unique())) if "year" in frame else self._local_year()
+        year = ", ".join(sorted(frame["year"].astype(str).unique())) if "year" in frame else self.local_year()
         source = caption_source or (local_file_words("; ".join(dict.fromkeys(frame["source"].astype(str)))) if "source" in frame
                                     else "council's own files")
-        return Table(key, frame, self._caption(source, year, illustrative, group=False))
+        return Table(key, frame, self.caption(source, year, illustrative, group=False))
 
-    def _local_year(self) -> str:
+    def local_year(self) -> str:
         panel = self.local.get("panel")
         if panel is None or panel.empty:
             return "n/a"
@@ -531,7 +539,7 @@ def council_tables(params_or_report: dict | ReportContent) -> dict[str, pd.DataF
             if "source" not in frame.columns:
                 frame["source"] = "council's own files (data/local)"
             if "year" not in frame.columns and key != "notes":
-                frame["year"] = report._local_year()
+                frame["year"] = report.local_year()
             out[name] = frame
     out["sources"] = report.sources_table()
     out["glossary"] = glossary()

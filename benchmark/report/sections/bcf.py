@@ -22,7 +22,7 @@ def build(report: ReportContent) -> Section:
                    f"ASC-FR income from the Better Care Fund: n/a ({income['missing_reason']}).")
     if bcf is None or bcf.empty:
         return Section(KEY, f"No BCF plan for {report.name}: the pooled budget cannot be shown",
-                       [f"n/a: {report._local_missing('bcf_plan.csv')}", income_text])
+                       [f"n/a: {report.local_missing('bcf_plan.csv')}", income_text])
     last = bcf.sort_values("year").iloc[-1]
     ratio = last["ratio_to_minimum"]
     title = (f"{report.name} pools {money(last['pooled_gbp'])} in its Better Care Fund ({last['year']})"
@@ -34,9 +34,9 @@ def build(report: ReportContent) -> Section:
     peers = panel[(panel["metric_id"] == "bcf_pooled_gbp") & (panel["year"] == last["year"]) & panel["value"].notna()]
     if bool(peers[peers["council"] != report.code]["illustrative"].any()):
         paragraphs.append("Rank and comparators rest on the national BCF comparator file shipped as ILLUSTRATIVE example data.")
-    tables = [t for t in (report._local_table("bcf"), report._local_table("bcf_contributions", "council's own BCF plan")) if t]
+    tables = [t for t in (report.local_table("bcf"), report.local_table("bcf_contributions", "council's own BCF plan")) if t]
     bcf_ids = ["bcf_pooled_gbp", "bcf_pooled_to_minimum_ratio"]  # against the report's one comparator group
-    tables.append(Table("bcf_comparison", report._metric_rows(bcf_ids), report._caption(report._sources(bcf_ids), report._years(bcf_ids),
-                                                                                  bool(report._metrics_by_id.loc[bcf_ids, "illustrative"].any()))))
+    tables.append(Table("bcf_comparison", report.metric_rows(bcf_ids), report.caption(report.sources_of(bcf_ids), report.years_of(bcf_ids),
+                                                                                  bool(report.metrics_by_id.loc[bcf_ids, "illustrative"].any()))))
     figures = [f for f in (report.ranked_chart("bcf_pooled_to_minimum_ratio"),) if f]
     return Section(KEY, title, paragraphs, tables, figures)

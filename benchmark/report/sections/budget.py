@@ -119,7 +119,7 @@ def build(report: ReportContent) -> Section:
     line_illustrative = lines.groupby("label", sort=False)["illustrative"].any()
     side["ILLUSTRATIVE"] = np.where(side["line"].map(line_illustrative).fillna(illustrative).astype(bool), "ILLUSTRATIVE", "")
     source = f"MHCLG revenue outturn (RO3) {b.base_year}; ONS mid-year population estimates"
-    caption = report._caption(source + ("; the council's own files where stated" if illustrative or len(names) > 3 else ""),
+    caption = report.caption(source + ("; the council's own files where stated" if illustrative or len(names) > 3 else ""),
                             f"base {b.base_year}, budget {b.budget_year}", illustrative)
     rec_table = rec[["line", "ro3_gross_gbp", "ro3_income_gbp", "ro3_net_gbp", "current_pattern_base_year_gbp", "difference_gbp"]].copy()
     for column in rec_table.columns[1:]:
@@ -136,10 +136,10 @@ def build(report: ReportContent) -> Section:
     gap_table.columns = ["scenario", "net total", f"difference from the {reference.lower()}",
                          "of which: people served (staff numbers for staffing)", "of which: cost per person"]
     tables = [
-        Table("budget_reconciliation", rec_table, report._caption(f"MHCLG revenue outturn (RO3) {b.base_year}", b.base_year, False, group=False)
+        Table("budget_reconciliation", rec_table, report.caption(f"MHCLG revenue outturn (RO3) {b.base_year}", b.base_year, False, group=False)
               + f" The current pattern computed for {b.base_year} against what the council reported, line by line."),
         Table("budget_scenarios", side, caption + " Net spend by line in each scenario; budget.csv and tables.xlsx hold every figure unrounded."),
-        Table("budget_roll_forward", roll_table, report._caption(source, f"{b.base_year} to {b.budget_year}", False, group=False)
+        Table("budget_roll_forward", roll_table, report.caption(source, f"{b.base_year} to {b.budget_year}", False, group=False)
               + " The current pattern in each year from the base year to the budget year."),
     ]
     if len(gap_table):
@@ -151,7 +151,7 @@ def build(report: ReportContent) -> Section:
         fig, alt = charts.bridge_waterfall(b.bridge, f"From {money(b.bridge['amount_gbp'].iloc[0])} in {b.base_year} to "
                                            f"{money(b.bridge['amount_gbp'].iloc[-1])} in {b.budget_year} on the current pattern",
                                            lambda v: millions(v, 1))
-        figures.append(charts.figure_html(fig, alt, report._caption(source, f"{b.base_year} to {b.budget_year}", False, group=False)))
+        figures.append(charts.figure_html(fig, alt, report.caption(source, f"{b.base_year} to {b.budget_year}", False, group=False)))
     # The lines only: the total is several times the largest line and would shrink every bar to a sliver.
     chart_lines = wide.copy()
     chart_lines.columns = titles

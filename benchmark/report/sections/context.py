@@ -101,7 +101,7 @@ def build(report: ReportContent) -> Section:
     if report.method == "region" and report.code in load_config()["excluded"]:
         paragraphs.append(f"{report.name} is too small for statistical peers (its population and services are unlike any other "
                           "council's), so it is compared with the other councils of its region.")
-    tables = [Table("context", context_table(report), report._caption("ONS mid-year estimates; English Indices of Deprivation (see each row)",
+    tables = [Table("context", context_table(report), report.caption("ONS mid-year estimates; English Indices of Deprivation (see each row)",
                                                                    "see each row")),
               Table("comparators", comparators_table(report), f"Comparator group members. Source: {report.group_description}. "
                     f"Year: {group_geography(report)}.")]

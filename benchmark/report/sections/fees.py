@@ -18,7 +18,7 @@ NAME = "Care home fees"
 def build(report: ReportContent) -> Section:
     if "fee_spread" not in report.local:
         return Section(KEY, f"No care home fee schedule for {report.name}: fees cannot be reviewed",
-                       [f"n/a: {report._local_missing('care_home_fee_bands.csv')}"])
+                       [f"n/a: {report.local_missing('care_home_fee_bands.csv')}"])
     bands = report.metric("care_home_fee_band_count")
     above = report.metric("care_home_placements_above_band_pct")
     illustrative = bool(bands["illustrative"])
@@ -35,10 +35,10 @@ def build(report: ReportContent) -> Section:
                               f"median of {fmt(cost['median'], cost['unit'])}. The years and definitions differ (fees paid to homes versus "
                               "gross spend per client week).")
     if "fee_simplified" not in report.local:
-        paragraphs.append(f"n/a: no placements file, so no weighted fees or simpler banding: {report._local_missing('care_home_placements.csv')}")
-    tables = [t for t in (report._local_table("fee_schedule", "council's own fee bands and placements"),
-                          report._local_table("fee_spread", "council's own fee bands"),
-                          report._local_table("fee_simplified", "council's own fee bands and placements; simplified rates as stated")) if t]
+        paragraphs.append(f"n/a: no placements file, so no weighted fees or simpler banding: {report.local_missing('care_home_placements.csv')}")
+    tables = [t for t in (report.local_table("fee_schedule", "council's own fee bands and placements"),
+                          report.local_table("fee_spread", "council's own fee bands"),
+                          report.local_table("fee_simplified", "council's own fee bands and placements; simplified rates as stated")) if t]
     figures = []
     schedule = report.local.get("fee_schedule")
     if schedule is not None and {"band", "weekly_rate_gbp"} <= set(schedule.columns):
@@ -47,5 +47,5 @@ def build(report: ReportContent) -> Section:
                  if "placements" in schedule.columns else None)
         fig, alt = charts.simple_bars(rates, f"{report.name}'s care home fee bands range from {money(rates.min())} to {money(rates.max())} a week",
                                       short_fmt("gbp_per_week"), "weekly band rate (£)", illustrative, notes)
-        figures.append(charts.figure_html(fig, alt, report._caption("council's own fee bands and placements", report._local_year(), illustrative, group=False)))
+        figures.append(charts.figure_html(fig, alt, report.caption("council's own fee bands and placements", report.local_year(), illustrative, group=False)))
     return Section(KEY, title, paragraphs, tables, figures)

@@ -21,7 +21,7 @@ def build(report: ReportContent) -> Section:
     head = report.local.get("package_headlines")
     if head is None or head.empty:
         return Section(KEY, f"No package extract for {report.name}: package costs and reviews cannot be shown",
-                       [f"n/a: {report._local_missing('packages.csv')}"])
+                       [f"n/a: {report.local_missing('packages.csv')}"])
     h = head.iloc[0]
     # from the package rows the headline rests on, whatever year the metrics table shows
     panel = report.local.get("panel")
@@ -36,11 +36,11 @@ def build(report: ReportContent) -> Section:
     paragraphs = [f"High-cost packages: weekly cost at or above {money(report.params['high_cost_threshold_gbp'])}. "
                   f"{DISCLOSURE_CAPTION}. The package extract is personal data and never leaves the council."]
     extract = f"council's own package extract ({DISCLOSURE_CAPTION})"
-    tables = [t for t in (report._local_table("package_headlines", extract),
-                          report._local_table("package_distribution_by_reason", extract),
-                          report._local_table("package_distribution_by_age", extract)) if t]
+    tables = [t for t in (report.local_table("package_headlines", extract),
+                          report.local_table("package_distribution_by_reason", extract),
+                          report.local_table("package_distribution_by_age", extract)) if t]
     figures = [f for f in (report.ranked_chart("unit_cost_nursing_65plus_gbp_per_week",
                                              report.metric_title("unit_cost_nursing_65plus_gbp_per_week")),) if f]
-    unit_rows = report._metric_rows(UNIT_COST_IDS)
-    tables.append(Table("package_unit_costs", unit_rows, report._caption(report._sources(UNIT_COST_IDS), report._years(UNIT_COST_IDS))))
+    unit_rows = report.metric_rows(UNIT_COST_IDS)
+    tables.append(Table("package_unit_costs", unit_rows, report.caption(report.sources_of(UNIT_COST_IDS), report.years_of(UNIT_COST_IDS))))
     return Section(KEY, title, paragraphs, tables, figures)

@@ -108,7 +108,7 @@ def budget_outturn_table(report: ReportContent) -> pd.DataFrame:
 
 def build(report: ReportContent) -> Section:
     net = report.metric(NET_SPEND_ID)
-    unit_cost_years = report._years(UNIT_COST_IDS)
+    unit_cost_years = report.years_of(UNIT_COST_IDS)
     figures = [f for f in (report.ranked_chart(NET_SPEND_ID), report.trend_chart(NET_SPEND_ID), report.funnel_chart(NET_SPEND_ID),
                            report.ranked_chart("asc_outturn_over_budget_pct", budget_chart_title(report)),
                            report.trend_chart("gce_65plus_long_term_per_head_65plus_gbp"),
@@ -116,18 +116,18 @@ def build(report: ReportContent) -> Section:
                                              f"{report.metric_title('unit_cost_residential_65plus_gbp_per_week')}: ASC-FR {unit_cost_years} "
                                              "activity, older than the spend figures"),
                            report.series_chart("care_home_admissions_65plus_per_100k")) if f]
-    tables = [Table("spend_current", report._metric_rows(CURRENT_SPEND_IDS),
-                    report._caption(report._sources(CURRENT_SPEND_IDS), report._years(CURRENT_SPEND_IDS))),
+    tables = [Table("spend_current", report.metric_rows(CURRENT_SPEND_IDS),
+                    report.caption(report.sources_of(CURRENT_SPEND_IDS), report.years_of(CURRENT_SPEND_IDS))),
               Table("budget_outturn", budget_outturn_table(report),
-                    report._caption("MHCLG Revenue Account budget (RA) and revenue outturn (RO3, else RSX) of the same year",
-                                  report._years(BUDGET_IDS)) + " Negative: the year cost less than was budgeted."),
-              Table("spend", report._metric_rows(SPEND_IDS),
-                    report._caption(report._sources(SPEND_IDS), report._years(SPEND_IDS))
+                    report.caption("MHCLG Revenue Account budget (RA) and revenue outturn (RO3, else RSX) of the same year",
+                                  report.years_of(BUDGET_IDS)) + " Negative: the year cost less than was budgeted."),
+              Table("spend", report.metric_rows(SPEND_IDS),
+                    report.caption(report.sources_of(SPEND_IDS), report.years_of(SPEND_IDS))
                     + " Each row is in its newest year with data; long- and short-term care together only in the older ASC-FR packs."),
-              Table("unit_costs", report._metric_rows(UNIT_COST_IDS),
-                    report._caption(report._sources(UNIT_COST_IDS), unit_cost_years)
+              Table("unit_costs", report.metric_rows(UNIT_COST_IDS),
+                    report.caption(report.sources_of(UNIT_COST_IDS), unit_cost_years)
                     + f" Dated: unit costs need client weeks, which only ASC-FR {unit_cost_years} holds beside spend."),
-              Table("outcomes", report._metric_rows(OUTCOME_IDS), report._caption(report._sources(OUTCOME_IDS), report._years(OUTCOME_IDS)))]
+              Table("outcomes", report.metric_rows(OUTCOME_IDS), report.caption(report.sources_of(OUTCOME_IDS), report.years_of(OUTCOME_IDS)))]
     paragraphs = [
         f"Spend per adult is net current expenditure on adult social care (gross spend less sales, fees and charges and other "
         f"income) from MHCLG's revenue outturn, {net['year'] if not _missing(net['year']) else 'n/a'}, divided by the ONS mid-year "
@@ -137,12 +137,12 @@ def build(report: ReportContent) -> Section:
         + report.CASH_NOTE,
         budget_answer(report),
         "Long-term care by support setting is ASC-FR's gross current expenditure per head of the age group, from the older "
-        f"ASC-FR packs and NHS England's data file ({report._years(SPEND_IDS)}); ASC-FR and RO3 agree at the total but "
+        f"ASC-FR packs and NHS England's data file ({report.years_of(SPEND_IDS)}); ASC-FR and RO3 agree at the total but "
         f"their lines differ. Weekly unit costs are spend divided by client weeks ({unit_cost_years}: the only year in the data "
         "with both), so they are older than every spend figure above. ASC-FR and SALT categories differ, so no cost per "
         "person is derived.",
     ]
     if _missing(net["value"]):
         paragraphs.append(f"No outturn chart: the council has no net spend in the revenue outturn years the data holds "
-                          f"({report._years([NET_SPEND_ID])}).")
+                          f"({report.years_of([NET_SPEND_ID])}).")
     return Section(KEY, spend_title(report), paragraphs, tables, figures)

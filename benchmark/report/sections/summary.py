@@ -69,7 +69,7 @@ def build(report: ReportContent) -> Section:
         paragraphs.append(f"No metric differs notably from {report.phrase}.")
     tables = [Table("headline_messages", messages[["flag", "message", "year", "source"]].assign(
         ILLUSTRATIVE=np.where(messages["illustrative"], "ILLUSTRATIVE", "")),
-        report._caption("the metrics below", report._years(list(messages["metric"])) if len(messages) else "n/a",
+        report.caption("the metrics below", report.years_of(list(messages["metric"])) if len(messages) else "n/a",
                       bool(messages["illustrative"].any()) if len(messages) else False))]
     notes = ["Caveats: figures come from different years (each metric's latest year with data unless a year is set; "
              "the year is beside every figure); ASC-FR and ASCOF figures for 2020-21 and 2021-22 are affected by COVID-19; "

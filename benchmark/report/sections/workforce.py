@@ -19,7 +19,7 @@ def build(report: ReportContent) -> Section:
     wf = report.local.get("workforce")
     if wf is None or wf.empty:
         return Section(KEY, f"No workforce data for {report.name}: the staff ratio cannot be compared",
-                       [f"n/a: {report._local_missing('workforce.csv')}"])
+                       [f"n/a: {report.local_missing('workforce.csv')}"])
     last = wf.sort_values("year").iloc[-1]
     gap = last["fte_gap_to_comparator_average"]
     illustrative = " (ILLUSTRATIVE)" if bool(last["illustrative"]) else ""
@@ -34,7 +34,7 @@ def build(report: ReportContent) -> Section:
         paragraphs.append(f"Moving to the comparator average would mean {abs(gap):,.1f} FTE {'more' if gap > 0 else 'fewer'} staff "
                           f"({last['year']}): (comparator average - council rate) x 65+ population / 1,000. FTE as supplied in the "
                           "council's establishment file.")
-    tables = [t for t in (report._local_table("workforce"), report._local_table("workforce_by_role", "council's own workforce file")) if t]
+    tables = [t for t in (report.local_table("workforce"), report.local_table("workforce_by_role", "council's own workforce file")) if t]
     figures = [f for f in (report.ranked_chart("staff_per_1000_65plus", title),) if f]
     if not _missing(row["value"]) and bool(row["comparators_illustrative"]):
         paragraphs.append("The comparators' staff ratios come from the national comparator file shipped as ILLUSTRATIVE example data.")
