@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 COUNCIL ?= E06000045
 
-.PHONY: setup report test validate benchmarks lock clean
+.PHONY: setup report test lint validate benchmarks lock clean
 
 # Installs the exact versions the tests passed with (requirements.lock), then the toolkit itself and
 # its Jupyter kernel (asc-benchmark).
@@ -30,6 +30,10 @@ report: setup
 test: setup
 	$(PY) -m pytest
 
+# the linter, with the rules pyproject.toml states ([tool.ruff])
+lint: setup
+	$(PY) -m ruff check .
+
 validate: setup
 	$(PY) -m benchmark validate
 
@@ -38,6 +42,7 @@ benchmarks: setup
 	$(PY) benchmarks/metrics_speed.py
 	$(PY) benchmarks/model_speed.py
 	$(PY) benchmarks/budget_speed.py
+	$(PY) benchmarks/workbook_speed.py
 	$(PY) benchmarks/report_speed.py --limit 8
 
 # Re-pin requirements.lock after changing pyproject.toml's dependencies: a fresh environment with the

@@ -9,7 +9,11 @@ Hidden (suppressed) cells are empty, with the reason in the sheet's ``disclosure
 """
 from __future__ import annotations
 
+import datetime
+import warnings
+from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -54,6 +58,7 @@ ROW_UNIT_COLUMNS = ("value", "mean", "median", "q1", "q3", "min", "max", "target
 COUNT_COLUMNS = ("n", "rank", "rank_of", "placements", "headcount", "lines_missing", "councils_ranked", "comparators_with_data", "bands",
                  "band_count", "placements_above_rate", "count")
 MAX_WIDTH = 60
+EXCEL_MAX_TEXT = 32767  # Excel's limit on a cell's text: longer text is cut (by openpyxl), with pandas' warning
 
 
 def column_header(name: str) -> tuple[str, str | None]:
@@ -67,43 +72,118 @@ def column_header(name: str) -> tuple[str, str | None]:
 
 
 def write_workbook(tables: dict[str, pd.DataFrame], path: Path | str) -> None:
-    """Every table on its own sheet (names cut to Excel's 31 characters), formatted (module docstring)."""
+    """Every table on its own sheet (names cut to Excel's 31 characters), formatted (module docstring).
+
+    Written row by row in openpyxl's write-only mode, each cell converted as pandas' ``to_excel`` converts
+    it (:func:`_excel_value`) and given its number format as it is made; the header row is bold."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    header_font = Font(bold=True)
+    for name, frame in tables.items():
+        _write_sheet(book.create_sheet(str(name)[:31]), frame, header_font)
+    book.save(path)
+
+
+def _write_sheet(sheet, frame: pd.DataFrame, header_font) -> None:
+    """One table on ``sheet``: widths, frozen and filtered header row, then the rows (write-only: in this order)."""
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
 
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in tables.items():
-            frame = frame.reset_index() if not isinstance(frame.index, pd.RangeIndex) else frame
-            sheet_name = str(name)[:31]
-            shown = frame.copy()
-            formats = []
-            for column in frame.columns:
-                header, number_format = column_header(str(column))
-                formats.append(number_format)
-                shown = shown.rename(columns={column: header})
-            if "unit" in frame.columns:
-                shown[column_header("unit")[0]] = frame["unit"].map(lambda u: METRIC_UNIT_WORDS.get(u, u))
-            if NOTE_COLUMN in frame.columns:  # the note names hidden cells by column: by their headers here
-                shown[column_header(NOTE_COLUMN)[0]] = frame[NOTE_COLUMN].map(_note_in_headers)
-            shown.to_excel(writer, sheet_name=sheet_name, index=False)
-            sheet = writer.sheets[sheet_name]
-            row_units = frame["unit"].tolist() if "unit" in frame.columns else None
-            for j, column in enumerate(frame.columns, start=1):
-                _format_column(sheet, j, frame[column], formats[j - 1], row_units if column in ROW_UNIT_COLUMNS else None)
-                width = max([len(str(shown.columns[j - 1]))] + [len(_shown_text(v)) for v in frame[column].head(200)])
-                sheet.column_dimensions[get_column_letter(j)].width = min(MAX_WIDTH, width + 2)
-            sheet.freeze_panes = "A2"
-            if len(frame.columns):
-                sheet.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{len(frame) + 1}"
+    frame = frame.reset_index() if not isinstance(frame.index, pd.RangeIndex) else frame
+    headers = [column_header(str(column))[0] for column in frame.columns]
+    row_units = frame["unit"].tolist() if "unit" in frame.columns else None
+    columns = []
+    for j, (column, values) in enumerate(frame.items()):
+        raw = values.tolist()
+        width = max([len(headers[j])] + [len(_shown_text(v)) for v in raw[:200]])
+        sheet.column_dimensions[get_column_letter(j + 1)].width = min(MAX_WIDTH, width + 2)
+        columns.append(_column_cells(sheet, column, values.dtype, raw, row_units if column in ROW_UNIT_COLUMNS else None))
+    sheet.freeze_panes = "A2"
+    if len(frame.columns):
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{len(frame) + 1}"
+        header_cells = [WriteOnlyCell(sheet, header) for header in headers]
+        for cell in header_cells:
+            cell.font = header_font
+        sheet.append(header_cells)
+    for row in zip(*columns, strict=True):
+        sheet.append(row)
 
 
-def _format_column(sheet, j: int, values: pd.Series, number_format: str | None, row_units: list | None) -> None:
-    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-        return
-    for i in range(len(values)):
-        key = METRIC_UNIT_FORMATS.get(row_units[i], "number") if row_units is not None else number_format
-        if key is None:
-            key = "count" if pd.api.types.is_integer_dtype(values) else "number"
-        sheet.cell(row=i + 2, column=j).number_format = FORMATS[key]
+def _column_cells(sheet, column, dtype, values: list, row_units: list | None) -> list:
+    """A column's cells below its header: the values pandas would write, with the number format of their
+    unit on every cell of a numeric column (empty ones too); the unit and note columns in words."""
+    if column == "unit":
+        values = [METRIC_UNIT_WORDS.get(unit, unit) for unit in values]
+    elif column == NOTE_COLUMN:  # the note names hidden cells by column: by their headers here
+        values = [_note_in_headers(note) for note in values]
+    cells = [_excel_value(value) for value in values]
+    if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):  # no unit format: pandas' own, for dates
+        return [_formatted_cells(sheet, [cell.value], [cell.number_format])[0] if type(cell) is _Dated else cell for cell in cells]
+    number_format = column_header(str(column))[1] or ("count" if pd.api.types.is_integer_dtype(dtype) else "number")
+    keys = [METRIC_UNIT_FORMATS.get(unit, "number") for unit in row_units] if row_units is not None else [number_format] * len(cells)
+    return _formatted_cells(sheet, cells, [FORMATS[key] for key in keys])
+
+
+def _formatted_cells(sheet, values: list, number_formats: list[str]) -> list:
+    """Cells of ``sheet`` holding ``values``, each with its number format."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cells = [WriteOnlyCell(sheet, value) for value in values]
+    for cell, number_format in zip(cells, number_formats, strict=True):
+        cell.number_format = number_format
+    return cells
+
+
+class _Dated(NamedTuple):
+    """A value pandas writes with a number format of its own (dates, times, durations)."""
+    value: object
+    number_format: str
+
+
+def _excel_value(value):
+    """``value`` as pandas' ``to_excel`` (openpyxl engine) writes it: missing as "" (an empty cell), infinities
+    as "inf"/"-inf", numpy numbers and bools as Python ones, dates with pandas' formats, anything else as text."""
+    kind = type(value)
+    if kind is float:
+        return value if value - value == 0 else ("" if value != value else ("inf" if value > 0 else "-inf"))
+    if (kind is str and len(value) <= EXCEL_MAX_TEXT) or kind is int or kind is bool:
+        return value
+    return _other_excel_value(value)
+
+
+def _other_excel_value(value):
+    """:func:`_excel_value` for what is not a plain float, int, bool or short str (pandas' own checks, in its order)."""
+    from pandas.api.types import is_bool, is_float, is_integer, is_scalar
+
+    if is_scalar(value) and pd.isna(value):
+        return ""
+    if is_float(value):
+        return _excel_value(float(value))
+    if getattr(value, "tzinfo", None) is not None:
+        raise ValueError("Excel does not support datetimes with timezones. Please ensure that datetimes are timezone unaware "
+                         "before writing to Excel.")
+    if is_integer(value):
+        return int(value)
+    if is_bool(value):
+        return bool(value)
+    if isinstance(value, Decimal):
+        return value
+    return _dated_or_text(value)
+
+
+def _dated_or_text(value):
+    if isinstance(value, datetime.datetime):
+        return _Dated(value, "YYYY-MM-DD HH:MM:SS")
+    if isinstance(value, datetime.date):
+        return _Dated(value, "YYYY-MM-DD")
+    if isinstance(value, datetime.timedelta):
+        return _Dated(value.total_seconds() / 86400, "0")
+    text = str(value)
+    if len(text) > EXCEL_MAX_TEXT:  # as pandas: a warning; openpyxl cuts the text
+        warnings.warn("Cell contents too long, truncated to 32767 characters", UserWarning, stacklevel=2)
+    return text
 
 
 def _shown_text(value) -> str:
