@@ -328,7 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help=COMMANDS["report"][1], description=COMMANDS["report"][1] + ". Every council and parameter file "
                                  "is checked before any notebook runs; one council's failure does not stop the others; exit 1 if any failed.")
-    report.add_argument("council", metavar="COUNCIL", nargs="*", help="ONS code, CASSR code or name; uses parameters/<ONS code>.yml if present, else the defaults")
+    report.add_argument("council", metavar="COUNCIL", nargs="*",
+                        help="ONS code, CASSR code or name; uses parameters/<ONS code>.yml if present, else the defaults")
     report.add_argument("--all", action="store_true", help="every council in the registry")
     report.add_argument("--params", metavar="FILE", action="append", help="a parameter file (may be repeated) instead of council names")
     report.add_argument("--out", metavar="DIR", default="outputs", help="output folder (default outputs/): DIR/<ONS code>/, index.html, run_manifest.json")
@@ -347,7 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--pdf", action="store_true",
                         help="also print each report (and pack) to PDF with headless Chromium where it is installed (skipped with a note where not)")
     report.add_argument("--notebook-only", action="store_true",
-                        help="execute and convert the notebook only: no shared step, no metrics.csv/budget.csv/tables.xlsx (for testing with a stand-in notebook)")
+                        help="execute and convert the notebook only: no shared step, no metrics.csv/budget.csv/tables.xlsx "
+                             "(for testing with a stand-in notebook)")
     _add_data_option(report)
 
     init = commands.add_parser("init-parameters", help=COMMANDS["init-parameters"][1], description=COMMANDS["init-parameters"][1]

@@ -363,10 +363,7 @@ def comparator_group(tables, council_code: str, method: str = "nn", k: int | Non
             raise UserError(f"{council.name} ({council.ons_code}) {why} under method '{method}' ({year})")
     names = tables.registry.table["name"].astype(str)
     group = group.assign(name=group["neighbour"].map(names))
-    if method == "statistical":
-        group = group.sort_values("rank")
-    else:
-        group = group.sort_values("name")
+    group = group.sort_values("rank") if method == "statistical" else group.sort_values("name")
     group = group[GROUP_COLUMNS].reset_index(drop=True)
     group.attrs["description"] = describe_method(method, k, year, custom)
     group.attrs["council"] = council.ons_code

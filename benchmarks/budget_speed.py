@@ -13,13 +13,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmark.budget.base_budget import council_budget, line_table  # noqa: E402
-from benchmark.comparators import comparator_group  # noqa: E402
-from benchmark.data.store import load_tables  # noqa: E402
-from benchmark.data.years import budget_base_year  # noqa: E402
-from benchmark.errors import UserError  # noqa: E402
-from benchmark.local.panel import local_metric_panel  # noqa: E402
-from timing import timed  # noqa: E402  (benchmarks/timing.py, beside this script)
+from benchmark.budget.base_budget import council_budget, line_table
+from benchmark.comparators import comparator_group
+from benchmark.data.store import load_tables
+from benchmark.data.years import budget_base_year
+from benchmark.errors import UserError
+from benchmark.local.panel import local_metric_panel
+
+from timing import timed  # benchmarks/timing.py, beside this script
 
 
 def main() -> None:

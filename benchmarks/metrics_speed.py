@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmark.data.store import load_tables  # noqa: E402
-from benchmark.metrics.compute import metric_panel  # noqa: E402
-from benchmark.metrics.stats import comparator_stats, panel_pairs  # noqa: E402
+from benchmark.data.store import load_tables
+from benchmark.metrics.compute import metric_panel
+from benchmark.metrics.stats import comparator_stats, panel_pairs
 
 
 def best_of(function, repeat: int) -> float:
@@ -43,9 +43,9 @@ def main() -> int:
     rows.append(("metric_panel: all councils x years x metrics", best_of(lambda: metric_panel(tables), args.repeat)))
     for method in ("nn", "region", "type", "statistical", "england"):
         pairs = panel_pairs(tables, panel, method)
-        rows.append((f"comparator_stats ({method}, {len(pairs):,} pairs)", best_of(lambda: comparator_stats(panel, pairs), args.repeat)))
+        rows.append((f"comparator_stats ({method}, {len(pairs):,} pairs)", best_of(lambda pairs=pairs: comparator_stats(panel, pairs), args.repeat)))
         if method == "statistical":
-            rows.append(("  statistical groups for every panel year", best_of(lambda: panel_pairs(tables, panel, method), 1)))
+            rows.append(("  statistical groups for every panel year", best_of(lambda method=method: panel_pairs(tables, panel, method), 1)))
     end_to_end = best_of(lambda: comparator_stats(metric_panel(tables), panel_pairs(tables, panel, "nn")), args.repeat)
     rows.append(("metric_panel + nn stats end to end", end_to_end))
     print(f"panel: {len(panel):,} rows ({panel['metric_id'].nunique()} metrics, {panel['council'].nunique()} councils, "

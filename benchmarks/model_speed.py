@@ -14,9 +14,10 @@ from statsmodels.regression.linear_model import OLS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmark.budget.model import default_model_year, design_matrix, fit_expected_spend, fit_model, load_config, model_inputs  # noqa: E402
-from benchmark.data.store import load_tables  # noqa: E402
-from timing import timed  # noqa: E402  (benchmarks/timing.py, beside this script)
+from benchmark.budget.model import default_model_year, design_matrix, fit_expected_spend, fit_model, load_config, model_inputs
+from benchmark.data.store import load_tables
+
+from timing import timed  # benchmarks/timing.py, beside this script
 
 
 def main() -> None:

@@ -14,7 +14,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from test_report_runner import REAL_NOTEBOOK, run_cli
 
 COUNCIL = "E06000045"  # Southampton: its own local files make every section of the report appear

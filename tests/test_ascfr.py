@@ -71,7 +71,8 @@ def test_unit_costs_from_decoded_keys(tables):
     # Southampton 2016-17, 65+ long-term residential: gross current expenditure (mandatory, all
     # reasons) / client weeks (in-house + external): about £543 a week (docs/ascfr-keys.md)
     gce = mandatory_gce(tables, "2016-17")
-    spend = gce[(gce["council"] == "E06000045") & (gce["age_band"] == "65+") & (gce["care_type"] == "long_term") & (gce["support_setting"] == "residential")]["value"].sum()
+    spend = gce[(gce["council"] == "E06000045") & (gce["age_band"] == "65+") & (gce["care_type"] == "long_term")
+                & (gce["support_setting"] == "residential")]["value"].sum()
     act = tables.ascfr_activity
     weeks = act[(act["council"] == "E06000045") & (act["year"] == "2016-17") & (act["age_band"] == "65+") & (act["data_type"] == "mandatory")
                 & (act["care_type"] == "long_term") & (act["support_setting"] == "residential")]["value"].sum()
@@ -112,7 +113,7 @@ def test_files_are_found_by_their_columns_and_years_read_from_them(tmp_path, reg
     act = ascfr.load_activity(raw, registry)
     # the pack's year from FY_Ending (the year it ends), the labelled file's from its name;
     # neither file is described in sources.py, so each id is built from the file's shape and year
-    assert sorted(zip(act["year"], act["source"])) == [("2018-19", "ascfr_labelled_activity_2018_19"), ("2018-19", "ascfr_pack_activity_2018_19")]
+    assert sorted(zip(act["year"], act["source"], strict=True)) == [("2018-19", "ascfr_labelled_activity_2018_19"), ("2018-19", "ascfr_pack_activity_2018_19")]
     assert set(act["council"]) == {"E06000045"}
 
 

@@ -24,6 +24,7 @@ from benchmark.data.ascfr_datafile import (
 )
 from benchmark.data.tidy import is_council_code
 from benchmark.errors import DataError
+
 from conftest import FIXTURES, RAW, single_line_error
 
 LTC = RAW / "ascfr" / "ltc-gce-by-setting"

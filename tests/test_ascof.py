@@ -13,6 +13,7 @@ import pytest
 from benchmark.data.ascof import load_ascof, load_ascof_england, load_measure_direction
 from benchmark.data.tidy import COUNCIL_CODE_PATTERN
 from benchmark.errors import DataError
+
 from conftest import single_line_error
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -32,8 +32,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmark.budget.base_budget import (BudgetParams, LocalInputs, Scenario, build_budget, council_budget, line_inputs,
-                                          params_from_mapping)
+from benchmark.budget.base_budget import BudgetParams, LocalInputs, Scenario, build_budget, council_budget, line_inputs, params_from_mapping
 from benchmark.errors import UserError
 
 LINES = {  # line: (age band, employees, running, sales, other, population)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from benchmark.data.catalogue import read_record, scan
+
 from conftest import RAW, ROOT
 
 RO3_2024_25 = RAW / "finance" / "ro3" / "RO3_LA_Data_2024-25_data_by_LA.ods"
@@ -34,7 +35,8 @@ SHIPPED_YEARS = {
 
 def run_cli(*args):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "benchmark", *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+    return subprocess.run([sys.executable, "-m", "benchmark", *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=600,
+                          check=False)
 
 
 def scratch_data(tmp_path: Path, *, copy: tuple[str, ...] = ()) -> Path:

@@ -9,6 +9,7 @@ import pytest
 
 from benchmark.data.census import DISTRICTS_OF_NEW_COUNCILS, england_counts, find_files, load_census
 from benchmark.errors import DataError
+
 from conftest import RAW
 
 SOUTHAMPTON, LEICESTER = "E06000045", "E06000016"

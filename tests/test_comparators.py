@@ -166,7 +166,7 @@ def test_geography_year_follows_the_data(tables):
     matrix = distance_matrix(tables, geography_year(tables))
     # the 153 councils of the 2024 geography, less Isles of Scilly and City of London; none dropped
     assert len(matrix) == 151 and matrix.attrs["dropped"] == []
-    assert NEW_UNITARIES <= set(matrix.index) and not EXCLUDED & set(matrix.index)
+    assert set(matrix.index) >= NEW_UNITARIES and not EXCLUDED & set(matrix.index)
 
 
 def test_southampton_features_are_the_publishers_figures(tables):
@@ -229,7 +229,7 @@ def test_neighbours_command_explains(tables):
     import sys
 
     result = subprocess.run([sys.executable, "-m", "benchmark", "neighbours", CUMBERLAND, "--explain", "--k", "3"],
-                            capture_output=True, text=True, cwd=RAW.parents[1])
+                            capture_output=True, text=True, cwd=RAW.parents[1], check=False)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert "councils as of 2024-25" in lines[0]

@@ -14,9 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from benchmark.data.deprivation import DOMAIN_SHEETS, detect, find_files, load_deprivation, imd_score, match_measure
+from benchmark.data.deprivation import DOMAIN_SHEETS, detect, find_files, imd_score, load_deprivation, match_measure
 from benchmark.data.tidy import COUNCIL_CODE_PATTERN
 from benchmark.errors import DataError, UserError
+
 from conftest import single_line_error
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -194,7 +195,7 @@ def relabel(source: Path, target: Path, old: str, new: str, *, members: tuple[st
             if item.filename.startswith(members) and item.filename.endswith(".xml"):
                 text = data.decode("utf-8")
                 for before, after in replacements.items():
-                    text = re.sub(r">([^<]*)<", lambda m: ">" + m.group(1).replace(before, after) + "<", text)
+                    text = re.sub(r">([^<]*)<", lambda m, before=before, after=after: ">" + m.group(1).replace(before, after) + "<", text)
                 data = text.encode("utf-8")
             dst.writestr(item, data)
 

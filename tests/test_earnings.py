@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from benchmark.data.earnings import detect, find_files, is_provisional, load_earnings
 from benchmark.data.tidy import COUNCIL_CODE_PATTERN
 from benchmark.errors import DataError
+
 from conftest import single_line_error
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +50,7 @@ def test_only_median_mean_and_jobs_are_loaded(ashe):
     # Darlington 2015 has 'x' for the 10th percentile; percentiles are not loaded at all.
     assert set(ashe["measure"]) == {MEDIAN, MEAN, JOBS}
     darlington = ashe[(ashe.council == "E06000005") & (ashe.year == "2015")]
-    assert dict(zip(darlington.measure, darlington.value)) == {MEDIAN: 20659, MEAN: 24652, JOBS: 37}
+    assert dict(zip(darlington.measure, darlington.value, strict=True)) == {MEDIAN: 20659, MEAN: 24652, JOBS: 37}
 
 
 def test_suppressed_values_are_nan_not_zero(ashe):

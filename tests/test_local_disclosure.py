@@ -14,7 +14,13 @@ from scipy.optimize import linprog
 from benchmark.data.store import load_tables
 from benchmark.local import compute, schemas
 from benchmark.local.disclosure import (
-    NOTE_COLUMN, PROTECTS_SMALL_COUNT, SMALL_COUNT, ProtectedTable, labels_from_note, protect_count, protect_crosstab,
+    NOTE_COLUMN,
+    PROTECTS_SMALL_COUNT,
+    SMALL_COUNT,
+    ProtectedTable,
+    labels_from_note,
+    protect_count,
+    protect_crosstab,
 )
 from benchmark.local.examples import LEICESTER, fee_examples, packages_example
 from benchmark.local.panel import LocalParams, local_metric_panel, local_summary

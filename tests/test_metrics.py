@@ -61,7 +61,7 @@ def _value(panel, council, year, metric_id):
 # ------------------------------------------------------------------------------------------------
 
 def test_contract_ids_present():
-    assert CONTRACT_IDS <= set(metric_table().index)
+    assert set(metric_table().index) >= CONTRACT_IDS
 
 
 def test_registry_fields_valid(tables):
@@ -83,8 +83,11 @@ def _raw_unit_cost_2016_17(council: str, age_key: str, setting_key: str) -> floa
     """Long-term (CareType 2), mandatory (DataType 1) GCE (£000) / client weeks, summed over reasons."""
     totals = pd.read_csv(RAW / "ascfr" / "CSV ASCFR Totals.csv", dtype=str)
     activity = pd.read_csv(RAW / "ascfr" / "CSV ASCFR Activity.csv", dtype=str)
-    sel = lambda f: f[(f.GEOGRAPHY_CODE == council) & (f.CareType_KEY == "2") & (f.AgeBand_KEY == age_key)
-                      & (f.SupportSetting_KEY == setting_key) & (f.DataType_KEY == "1")]
+
+    def sel(f):
+        return f[(f["GEOGRAPHY_CODE"] == council) & (f.CareType_KEY == "2") & (f.AgeBand_KEY == age_key)
+                 & (f.SupportSetting_KEY == setting_key) & (f.DataType_KEY == "1")]
+
     spend = pd.to_numeric(sel(totals)["GROSSCURRENTEXPENDITURE"]).sum() * 1000
     weeks = pd.to_numeric(sel(activity)["ItemValue"]).sum()
     return spend / weeks

@@ -554,10 +554,12 @@ def test_ro3_with_header_row_gone_is_refused(ro3_sheets, tmp_path):
 def test_unknown_adult_social_care_label_is_reported_not_guessed(ro3_sheets, tmp_path):
     rows = small_sheet(ro3_sheets["2024-25"])
     header = header_of(rows)
-    rows[header] = [v.replace("Physical support - older people (65+)", "Physical support - older adults (65+)") if isinstance(v, str) else v for v in rows[header]]
+    rows[header] = [v.replace("Physical support - older people (65+)", "Physical support - older adults (65+)") if isinstance(v, str) else v
+                    for v in rows[header]]
     path = write_csv(rows, tmp_path / "renamed.csv")
     found = mhclg.detect_ro3(path)
-    refused(lambda: mhclg.read_ro3(path, found), path, "line 'Physical support - older adults (65+)' (columns DC to DI)", f"row {header + 1}", "column 'DC'")
+    refused(lambda: mhclg.read_ro3(path, found), path, "line 'Physical support - older adults (65+)' (columns DC to DI)", f"row {header + 1}",
+            "column 'DC'")
 
 
 def test_unknown_label_in_the_2022_23_layout(ro3_sheets, tmp_path):

@@ -9,6 +9,7 @@ import pytest
 from benchmark.data.neighbours import load_nearest_neighbours
 from benchmark.data.tidy import COUNCIL_CODE_PATTERN
 from benchmark.errors import DataError
+
 from conftest import single_line_error
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,7 +59,7 @@ def test_shape(nn):
 
 def test_small_fixture_by_hand():
     frame = load_nearest_neighbours(RAW, path=FIXTURES / "nn_small.json")
-    pairs = set(zip(frame.council, frame.neighbour))
+    pairs = set(zip(frame.council, frame.neighbour, strict=True))
     assert pairs == {("E06000001", "E06000002"), ("E06000001", "E08000037"), ("E06000002", "E06000001")}
 
 

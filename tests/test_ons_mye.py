@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import single_line_error
 
 from benchmark.data.ons_mye import (
     AGES,
@@ -23,6 +22,8 @@ from benchmark.data.population import load_population_by_age, pop2021_year
 from benchmark.data.publications import Found
 from benchmark.data.tidy import COUNCIL_CODE_PATTERN
 from benchmark.errors import DataError
+
+from conftest import single_line_error
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"

@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from benchmark.data.ons_mye import detect_mye2
 from benchmark.data.population import (
     AGE_BANDS,
     AGES,
@@ -19,7 +20,6 @@ from benchmark.data.population import (
     mye2_files,
     workbook_population_by_age,
 )
-from benchmark.data.ons_mye import detect_mye2
 from benchmark.data.tidy import COUNCIL_CODE_PATTERN
 from benchmark.errors import DataError
 

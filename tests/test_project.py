@@ -8,7 +8,9 @@ import yaml
 
 from benchmark.data.catalogue import read_record
 from benchmark.data.sources import SOURCES, checksum_differences, data_log_rows, data_log_table
+
 from conftest import RAW, ROOT
+
 
 def test_every_shipped_file_is_logged_recorded_and_unchanged():
     record = read_record(ROOT / "data")

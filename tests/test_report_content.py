@@ -5,17 +5,15 @@ import ast
 import json
 import re
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from benchmark.errors import UserError
-
 from benchmark.report import charts, content
 from benchmark.report.parameters import DEFAULTS, PARAMETERS
-
-from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,8 +7,9 @@ import json
 import re
 
 import pytest
-from conftest import FIXTURES
 from test_report_runner import REAL_NOTEBOOK, leftovers, run_cli, stand_in
+
+from conftest import FIXTURES
 
 ISOLATION = FIXTURES / "report" / "isolation_check.ipynb"
 

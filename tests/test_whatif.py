@@ -12,12 +12,13 @@ import re
 import nbformat
 import pandas as pd
 import pytest
-from conftest import ROOT
 from test_report_runner import REAL_NOTEBOOK, run_cli
 
 from benchmark.budget.base_budget import council_budget
 from benchmark.report import content, whatif
 from benchmark.report.parameters import DEFAULTS, PARAMETERS
+
+from conftest import ROOT
 
 CODE = "E06000045"  # Southampton: its parameter file sets fee and pay inflation of its own
 

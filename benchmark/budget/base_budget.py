@@ -149,22 +149,34 @@ class BudgetParams:
 
     def check(self, base_year: str | None = None, latest_outturn: str | None = None) -> None:
         if self.budget_year is not None:
-            try:
-                start = financial_year_start(self.budget_year)
-            except ValueError as error:
-                raise UserError(f"budget_year: {error}") from None
-            if base_year is not None and start < financial_year_start(base_year):
-                raise UserError(f"budget_year {self.budget_year} is before the base year {base_year} "
-                                f"(the newest revenue outturn in the data): choose {_allowed_years(base_year, latest_outturn)}")
-            if latest_outturn is not None and start > financial_year_start(latest_outturn) + MAX_YEARS_AFTER_OUTTURN:
-                raise UserError(f"budget_year {self.budget_year} is more than {MAX_YEARS_AFTER_OUTTURN} years after the newest revenue "
-                                f"outturn in the data ({latest_outturn}): choose {_allowed_years(base_year or latest_outturn, latest_outturn)}")
+            self._check_budget_year(base_year, latest_outturn)
+        self._check_rates()
+        self._check_scenarios()
+
+    def _check_budget_year(self, base_year: str | None, latest_outturn: str | None) -> None:
+        """A financial year from the base year to :data:`MAX_YEARS_AFTER_OUTTURN` years after the newest outturn."""
+        try:
+            start = financial_year_start(self.budget_year)
+        except ValueError as error:
+            raise UserError(f"budget_year: {error}") from None
+        if base_year is not None and start < financial_year_start(base_year):
+            raise UserError(f"budget_year {self.budget_year} is before the base year {base_year} "
+                            f"(the newest revenue outturn in the data): choose {_allowed_years(base_year, latest_outturn)}")
+        if latest_outturn is not None and start > financial_year_start(latest_outturn) + MAX_YEARS_AFTER_OUTTURN:
+            raise UserError(f"budget_year {self.budget_year} is more than {MAX_YEARS_AFTER_OUTTURN} years after the newest revenue "
+                            f"outturn in the data ({latest_outturn}): choose {_allowed_years(base_year or latest_outturn, latest_outturn)}")
+
+    def _check_rates(self) -> None:
+        """Inflation and growth rates, and the cost of an FTE, within plausible ranges."""
         for name in ("fee_inflation_pct", "pay_inflation_pct", "income_inflation_pct", "demographic_growth_pct"):
             value = getattr(self, name)
             if value is not None and not -10.0 <= value <= 25.0:
                 raise UserError(f"{name} = {value}: expected a percentage a year between -10 and 25")
         if not 10_000 <= self.cost_per_fte_gbp <= 200_000:
             raise UserError(f"cost_per_fte_gbp = {self.cost_per_fte_gbp}: expected between 10,000 and 200,000")
+
+    def _check_scenarios(self) -> None:
+        """At least one scenario, names unique, each scenario's choices known."""
         names = [s.name for s in self.scenarios]
         if len(set(names)) != len(names):
             raise UserError(f"scenario names must be unique: {', '.join(names)}")
@@ -353,7 +365,7 @@ class LineTable:
     source: str
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame) -> "LineTable":
+    def from_frame(cls, frame: pd.DataFrame) -> LineTable:
         lines = list(dict.fromkeys(frame["service_line"]))
         first = frame.drop_duplicates("service_line").set_index("service_line").loc[lines]
         councils = pd.Index(sorted(frame["council"].unique()))
@@ -362,7 +374,7 @@ class LineTable:
         totals = frame.drop_duplicates("council").set_index("council")["ro3_total_net_gbp"].reindex(councils).to_numpy(dtype=float)
         return cls(councils, lines, list(first["label"]), first["age_band"].to_numpy(), values, totals, str(first["source"].iloc[0]))
 
-    def council(self, code: str) -> "_Own | None":
+    def council(self, code: str) -> _Own | None:
         position = self.councils.get_indexer([code])[0]
         if position < 0:
             return None

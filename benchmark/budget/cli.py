@@ -5,7 +5,6 @@ import argparse
 import json
 
 
-
 def add_arguments_model(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--age", choices=["65plus", "18to64"], default="65plus", help="age group (default 65plus)")
     parser.add_argument("--spec", metavar="NAME", help="specification in benchmark/config/expected_spend.toml (default: the age group's default)")

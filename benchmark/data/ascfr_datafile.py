@@ -41,10 +41,9 @@ Vocabulary
 """
 from __future__ import annotations
 
-import logging
-
 import csv
 import io
+import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,7 +178,7 @@ def _sniff_header(path: Path) -> list[str] | None:
 
 
 def _is_datafile_header(columns: set[str]) -> bool:
-    return _IDENTITY_COLUMNS <= columns and len(columns & set(BREAKDOWN_COLUMNS)) >= _MIN_BREAKDOWN_COLUMNS
+    return columns >= _IDENTITY_COLUMNS and len(columns & set(BREAKDOWN_COLUMNS)) >= _MIN_BREAKDOWN_COLUMNS
 
 
 def _first_lines(values: pd.Series) -> dict[str, int]:
@@ -251,10 +250,7 @@ def detect_ascfr_datafile(path: Path) -> Found | None:
     levels = sorted({v.strip() for v in scan["DATA_Level"] if v.strip()})
     groups = sorted({v.strip() for v in scan["DimensionGroup"] if v.strip()})
     measures = scan["UUID"].str.strip().nunique()
-    if len(groups) > 1 or len(levels) > 1:
-        edition = f"full data file ({_plural(measures, 'measure')})"
-    else:
-        edition = f"extract ({_plural(measures, 'measure')})"
+    edition = f"full data file ({_plural(measures, 'measure')})" if len(groups) > 1 or len(levels) > 1 else f"extract ({_plural(measures, 'measure')})"
     hints = {"rows": len(scan), "measures": measures, "data_levels": levels, "dimension_groups": groups}
     return Found(PUBLICATION_ID, year, edition, "", hints)
 

@@ -147,7 +147,7 @@ def _check_duplicates(frame: pd.DataFrame, key: list[str], path: Path, log: Prob
     first_rows = frame.loc[~frame.duplicated(key, keep="first")].reset_index().set_index(key)["row"]
     for row, values in frame.loc[repeated, key].iterrows():
         first = int(first_rows.loc[tuple(values)])
-        what = ", ".join(f"{k} {v}" for k, v in zip(key, values))
+        what = ", ".join(f"{k} {v}" for k, v in zip(key, values, strict=True))
         log.add(path, f"duplicate of row {first} ({what})", row=int(row), column=MEASURE)
 
 
@@ -166,7 +166,8 @@ def load_ascof(raw_dir: Path | str, path: Path | str | None = None) -> pd.DataFr
     councils = frame[frame["level"].str.lower() == "council"].copy()
     bad_code = ~councils["area"].str.match(COUNCIL_CODE_PATTERN.pattern).fillna(False).astype(bool)
     for row, code in councils.loc[bad_code, "area"].items():
-        log.add(path, f"expected an English upper-tier council code (E06/E08/E09/E10) on a Council row, found '{code if pd.notna(code) else ''}'", row=int(row), column=CODE)
+        log.add(path, f"expected an English upper-tier council code (E06/E08/E09/E10) on a Council row, found '{code if pd.notna(code) else ''}'",
+                row=int(row), column=CODE)
     councils = councils.loc[~bad_code].rename(columns={"area": "council"})
     _check_duplicates(councils, KEY, path, log)
     log.raise_if_any()

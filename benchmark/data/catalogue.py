@@ -24,10 +24,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from benchmark.data.publications import Found, Publication
-from benchmark.files import is_temporary, write_atomic, write_text_atomic
 from benchmark.data.readers import display_path
 from benchmark.data.tidy import COUNCIL_CODE_PATTERN
 from benchmark.errors import DataError, Problem
+from benchmark.files import is_temporary, write_atomic, write_text_atomic
 
 RECORD_FILE = "catalogue.json"
 
@@ -192,38 +192,10 @@ def plan_add(files: Sequence[Path], data_dir: Path, *, replace: bool = False) ->
     problems: list[Problem] = []
     placed: list[Placed] = []
     for file in map(Path, files):
-        shown = display_path(file)
-        if file.is_dir():
-            problems.append(Problem(shown, "is a folder; give the published file(s) in it"))
-            continue
-        if not file.is_file():
-            problems.append(Problem(shown, "file not found"))
-            continue
-        same = by_content.get(sha256_of(file))
-        if same is not None:
-            problems.append(Problem(shown, f"identical to {display_path(same)}, already in the data (same sha256); nothing was copied"))
-            continue
-        try:
-            hit = detect(file)
-            if hit is None:
-                problems.append(Problem(shown, f"not a publication the toolkit reads by format ({names}); nothing was copied"))
-                continue
-            pub, found = hit
-            table = pub.read(file, found)
-        except DataError as error:
-            problems.extend(error.problems)
-            continue
-        target = raw / pub.folder / file.name
-        existing = by_source.get(found.source_id)
-        if existing is not None and not replace:
-            problems.append(Problem(shown, f"{pub.name} {found.year} is already present ({display_path(existing)}); "
-                                           "add --replace to replace it"))
-            continue
-        if existing is None and target.exists():
-            problems.append(Problem(shown, f"{display_path(target)} exists and holds something else; rename the file"))
-            continue
-        councils = table.loc[table["council"].astype(str).str.match(COUNCIL_CODE_PATTERN.pattern), "council"].nunique()
-        placed.append(Placed(file, target, pub, found, existing, len(table), int(councils), tuple(table.attrs.get("not_read", ()))))
+        place, refused = _place(file, raw, by_source, by_content, names, replace)
+        problems.extend(refused)
+        if place is not None:
+            placed.append(place)
     years = [(p.publication.id, p.found.year) for p in placed]
     for (pub_id, year), p in zip(years, placed, strict=True):
         if years.count((pub_id, year)) > 1:
@@ -231,6 +203,39 @@ def plan_add(files: Sequence[Path], data_dir: Path, *, replace: bool = False) ->
     if problems:
         raise DataError(problems)
     return placed
+
+
+def _place(file: Path, raw: Path, by_source: dict[str, Path], by_content: dict[str, Path], names: str,
+           replace: bool) -> tuple[Placed | None, list[Problem]]:
+    """Where one file would be copied, or (None and) why it cannot be: not a file, already in the
+    data, not a publication the toolkit reads, unreadable, or a year present (without ``replace``)."""
+    from benchmark.data.sources import sha256_of
+
+    shown = display_path(file)
+    if file.is_dir():
+        return None, [Problem(shown, "is a folder; give the published file(s) in it")]
+    if not file.is_file():
+        return None, [Problem(shown, "file not found")]
+    same = by_content.get(sha256_of(file))
+    if same is not None:
+        return None, [Problem(shown, f"identical to {display_path(same)}, already in the data (same sha256); nothing was copied")]
+    try:
+        hit = detect(file)
+        if hit is None:
+            return None, [Problem(shown, f"not a publication the toolkit reads by format ({names}); nothing was copied")]
+        pub, found = hit
+        table = pub.read(file, found)
+    except DataError as error:
+        return None, list(error.problems)
+    target = raw / pub.folder / file.name
+    existing = by_source.get(found.source_id)
+    if existing is not None and not replace:
+        return None, [Problem(shown, f"{pub.name} {found.year} is already present ({display_path(existing)}); "
+                                     "add --replace to replace it")]
+    if existing is None and target.exists():
+        return None, [Problem(shown, f"{display_path(target)} exists and holds something else; rename the file")]
+    councils = table.loc[table["council"].astype(str).str.match(COUNCIL_CODE_PATTERN.pattern), "council"].nunique()
+    return Placed(file, target, pub, found, existing, len(table), int(councils), tuple(table.attrs.get("not_read", ()))), []
 
 
 class Addition:

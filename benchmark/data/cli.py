@@ -13,7 +13,8 @@ from benchmark.data.tidy import financial_year, financial_year_start
 def add_arguments(parser: argparse.ArgumentParser, add_data_option) -> None:
     actions = parser.add_subparsers(dest="data_command", metavar="ACTION")
     actions.required = True
-    status = actions.add_parser("status", help="every source: years and editions present (newest first), files, rows, councils, sha256, and what could be added",
+    status = actions.add_parser("status",
+                                help="every source: years and editions present (newest first), files, rows, councils, sha256, and what could be added",
                                 description="Every source the toolkit reads: the years and editions present, newest first, from which files "
                                             "(rows, councils, sha256), and the next year of each publication that could be added.")
     add_data_option(status)
@@ -64,7 +65,7 @@ def _counts(data_dir: Path) -> dict:
 
 def status_lines(data_dir: Path) -> list[str]:
     from benchmark.data.catalogue import publications, read_record, scan
-    from benchmark.data.sources import SOURCES, sha256_of
+    from benchmark.data.sources import SOURCES
 
     raw = data_dir / "raw"
     files, problems = scan(raw)
@@ -75,45 +76,12 @@ def status_lines(data_dir: Path) -> list[str]:
     for pub in publications():
         mine = sorted((f for f in files if f.publication == pub.id), key=lambda f: f.year, reverse=True)
         shown = (lambda year: f"mid-{year}") if pub.year_kind == "mid-year" else (lambda year: year)
-        years = ", ".join(dict.fromkeys(shown(f.year) for f in mine)) or "none"
-        lines.append(f"{pub.name} ({pub.publisher}): {years}")
-        read_from: dict = {}  # source id -> the file the tables are read from (the publisher's own before an export)
-        for f in sorted(mine, key=lambda f: "export" in f.edition):
-            read_from.setdefault(f.source_id, f)
-        for f in mine:
-            n = counts.get(f.source_id, {})
-            if read_from[f.source_id] is not f:
-                size = f"a copy of another {shown(f.year)} file listed here, used only to cross-check it"
-            else:
-                size = (f"{n['rows']:,} rows, {n['councils']} councils" if n
-                        else "rows not counted yet (counted when the tables are next cached, e.g. by `python -m benchmark councils`)")
-            origin = "" if f.path in record else f"; not recorded in {display_path(data_dir / 'catalogue.json')} (put there by hand?)"
-            lines.append(f"  {shown(f.year)}  {display_path(raw / f.path)}  [{f.edition or 'edition not stated'}]  {size}  "
-                         f"sha256 {sha256_of(raw / f.path)[:12]}{origin}")
-        present = sorted({f.year for f in mine})
-        gaps = []
-        if present:
-            year = present[0]
-            while year < present[-1]:
-                year = _next_year(year, pub.year_kind)
-                if year not in present:
-                    gaps.append(year)
-        if gaps:
-            could_add.append(f"  {pub.name} {', '.join(map(shown, gaps))}: not present (between the years present); "
-                             f"from {pub.where_to_get}")
-        if mine:
-            could_add.append(f"  {pub.name} {shown(_next_year(mine[0].year, pub.year_kind))}: not present; download it from {pub.where_to_get} "
-                             "and run `python -m benchmark data add FILE`")
-        else:
-            could_add.append(f"  {pub.name}: none present; download it from {pub.where_to_get} and run `python -m benchmark data add FILE`")
+        lines += _publication_lines(pub, mine, shown, counts, record, data_dir)
+        could_add += _could_add_lines(pub, mine, shown)
     catalogued = {f.path for f in files}
     described = [s for s in SOURCES if s.path not in catalogued]
     lines.append(f"Other sources, described by hand in the data log ({len(described)} files, one-off historical releases and lookups):")
-    def newest_first(source):
-        found = re.findall(r"(?:19|20)\d\d", source.years)
-        return (-int(found[-1]) if found else 0, source.path)
-
-    for s in sorted(described, key=newest_first):
+    for s in sorted(described, key=_newest_first):
         present = "" if (raw / s.path).is_file() else "  MISSING"
         lines.append(f"  {s.years}  {display_path(raw / s.path)}  publisher: {s.publisher}{present}")
     for path in sorted(set(record) - {f.path for f in files}):
@@ -123,6 +91,62 @@ def status_lines(data_dir: Path) -> list[str]:
     lines += could_add
     lines += [f"problem: {p}" for p in problems]
     return lines
+
+
+def _publication_lines(pub, mine: list, shown, counts: dict, record: dict, data_dir: Path) -> list[str]:
+    """A publication's years present, newest first, then a line for each of its files (``mine``):
+    rows and councils read from it, edition, sha256, and whether catalogue.json records it."""
+    from benchmark.data.sources import sha256_of
+
+    raw = data_dir / "raw"
+    years = ", ".join(dict.fromkeys(shown(f.year) for f in mine)) or "none"
+    lines = [f"{pub.name} ({pub.publisher}): {years}"]
+    read_from: dict = {}  # source id -> the file the tables are read from (the publisher's own before an export)
+    for f in sorted(mine, key=lambda f: "export" in f.edition):
+        read_from.setdefault(f.source_id, f)
+    for f in mine:
+        n = counts.get(f.source_id, {})
+        if read_from[f.source_id] is not f:
+            size = f"a copy of another {shown(f.year)} file listed here, used only to cross-check it"
+        else:
+            size = (f"{n['rows']:,} rows, {n['councils']} councils" if n
+                    else "rows not counted yet (counted when the tables are next cached, e.g. by `python -m benchmark councils`)")
+        origin = "" if f.path in record else f"; not recorded in {display_path(data_dir / 'catalogue.json')} (put there by hand?)"
+        lines.append(f"  {shown(f.year)}  {display_path(raw / f.path)}  [{f.edition or 'edition not stated'}]  {size}  "
+                     f"sha256 {sha256_of(raw / f.path)[:12]}{origin}")
+    return lines
+
+
+def _could_add_lines(pub, mine: list, shown) -> list[str]:
+    """The years of a publication that could be added: gaps between the years present, and the next one."""
+    lines = []
+    gaps = _missing_years(sorted({f.year for f in mine}), pub.year_kind)
+    if gaps:
+        lines.append(f"  {pub.name} {', '.join(map(shown, gaps))}: not present (between the years present); "
+                     f"from {pub.where_to_get}")
+    if mine:
+        lines.append(f"  {pub.name} {shown(_next_year(mine[0].year, pub.year_kind))}: not present; download it from {pub.where_to_get} "
+                     "and run `python -m benchmark data add FILE`")
+    else:
+        lines.append(f"  {pub.name}: none present; download it from {pub.where_to_get} and run `python -m benchmark data add FILE`")
+    return lines
+
+
+def _missing_years(present: list[str], kind: str) -> list[str]:
+    """The years between the first and last of ``present`` (sorted) that are not in it."""
+    gaps = []
+    if present:
+        year = present[0]
+        while year < present[-1]:
+            year = _next_year(year, kind)
+            if year not in present:
+                gaps.append(year)
+    return gaps
+
+
+def _newest_first(source):
+    found = re.findall(r"(?:19|20)\d\d", source.years)
+    return (-int(found[-1]) if found else 0, source.path)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -135,7 +159,6 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_add(args: argparse.Namespace) -> int:
     from benchmark.data.catalogue import add_files, plan_add
     from benchmark.data.sources import write_data_log
-
     from benchmark.data.store import load_tables
     from benchmark.errors import DataError, Problem
 

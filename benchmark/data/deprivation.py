@@ -240,7 +240,7 @@ def detect(path: Path) -> DeprivationFile | None:
     file = display_path(path)
     try:
         sheets = pd.read_excel(path, sheet_name=None, header=None, engine="calamine", nrows=NOTES_ROWS, dtype=object)
-    except Exception as exc:  # calamine raises its own error types for corrupt or non-Excel files
+    except Exception as exc:  # noqa: BLE001 - calamine raises its own error types for corrupt or non-Excel files
         raise DataError(Problem(file, f"not a readable Excel workbook ({exc})")) from None
     headers = {name: hit for name, grid in sheets.items() if (hit := _header_cell(grid)) is not None}
     if not headers:
@@ -285,7 +285,7 @@ def _header_cells(path: Path) -> dict[str, str]:
     """Each sheet's header first cell, for a file given by year rather than detected."""
     try:
         sheets = pd.read_excel(path, sheet_name=None, header=None, engine="calamine", nrows=HEADER_SEARCH_ROWS, dtype=object)
-    except Exception:  # reported by read_excel_table, with the file's name
+    except Exception:  # noqa: BLE001 - reported by read_excel_table, with the file's name
         return {}
     return {name: hit[1] for name, grid in sheets.items() if (hit := _header_cell(grid)) is not None}
 
@@ -305,55 +305,70 @@ def _read_edition(path: Path, year: str, source: str, header_cells: dict[str, st
         keep = codes.str.match(COUNCIL_CODE_PATTERN.pattern).fillna(False).astype(bool)
         header_row = int(table.index.start) - 1
 
-        measures: dict[str, str] = {}
-        unrecognised = False
-        for position, header in enumerate(table.columns[2:], start=2):
-            values = table.iloc[:, position]
-            if header in ("", "nan", "None"):
-                if values[keep].notna().any():
-                    log.add(path, f"sheet '{sheet}': column {position + 1} has values but no header")
-                continue
-            measure = match_measure(header, sheet)
-            if measure is None:
-                unrecognised = True
-                log.add(
-                    path,
-                    f"sheet '{sheet}': header '{header}' is not a recognised {domain} summary measure "
-                    "(expected e.g. '<domain> - Average score', '<domain> - Rank of extent')",
-                    row=header_row,
-                    column=header,
-                )
-                continue
-            if measure in measures.values():
-                log.add(path, f"sheet '{sheet}': header '{header}' repeats measure '{measure}'", row=header_row)
-                continue
-            measures[header] = measure
-        for measure in REQUIRED_MEASURES:
-            if measure not in measures.values() and not unrecognised:
-                log.add(path, f"sheet '{sheet}': no column for measure '{measure}'", row=header_row)
-
-        rows = table.loc[keep]
-        rows_codes = codes[keep]
-        for row in rows_codes.index[rows_codes.duplicated()]:
-            log.add(path, f"sheet '{sheet}': council '{rows_codes[row]}' appears twice", row=int(row), column=code_column)
-        for header, measure in measures.items():
-            values = to_number(rows[header], path, f"{sheet}: {header}", log)
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "council": rows_codes.to_numpy(),
-                        "year": year,
-                        "measure": measure,
-                        "domain": domain,
-                        "value": values.to_numpy(),
-                        "unit": MEASURE_PATTERNS[measure][1],
-                        "source": source,
-                    }
-                )
-            )
+        measures = _sheet_measures(path, sheet, domain, table, keep, header_row, log)
+        parts.extend(_measure_frames(path, sheet, domain, table, keep, codes, code_column, measures, year, source, log))
         if not keep.any():
             log.add(file, f"sheet '{sheet}': no rows with an English upper-tier council code in column '{code_column}'")
     return parts
+
+
+def _sheet_measures(path: Path, sheet: str, domain: str, table: pd.DataFrame, keep: pd.Series, header_row: int,
+                    log: ProblemLog) -> dict[str, str]:
+    """Column header -> summary measure for the sheet's measure columns (after code and name); an
+    unrecognised, repeated or missing measure, or a column with values but no header, logged."""
+    measures: dict[str, str] = {}
+    unrecognised = False
+    for position, header in enumerate(table.columns[2:], start=2):
+        values = table.iloc[:, position]
+        if header in ("", "nan", "None"):
+            if values[keep].notna().any():
+                log.add(path, f"sheet '{sheet}': column {position + 1} has values but no header")
+            continue
+        measure = match_measure(header, sheet)
+        if measure is None:
+            unrecognised = True
+            log.add(
+                path,
+                f"sheet '{sheet}': header '{header}' is not a recognised {domain} summary measure "
+                "(expected e.g. '<domain> - Average score', '<domain> - Rank of extent')",
+                row=header_row,
+                column=header,
+            )
+            continue
+        if measure in measures.values():
+            log.add(path, f"sheet '{sheet}': header '{header}' repeats measure '{measure}'", row=header_row)
+            continue
+        measures[header] = measure
+    for measure in REQUIRED_MEASURES:
+        if measure not in measures.values() and not unrecognised:
+            log.add(path, f"sheet '{sheet}': no column for measure '{measure}'", row=header_row)
+    return measures
+
+
+def _measure_frames(path: Path, sheet: str, domain: str, table: pd.DataFrame, keep: pd.Series, codes: pd.Series, code_column: str,
+                    measures: dict[str, str], year: str, source: str, log: ProblemLog) -> list[pd.DataFrame]:
+    """One tidy frame per measure of the sheet's council rows; a council listed twice logged."""
+    rows = table.loc[keep]
+    rows_codes = codes[keep]
+    for row in rows_codes.index[rows_codes.duplicated()]:
+        log.add(path, f"sheet '{sheet}': council '{rows_codes[row]}' appears twice", row=int(row), column=code_column)
+    frames = []
+    for header, measure in measures.items():
+        values = to_number(rows[header], path, f"{sheet}: {header}", log)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "council": rows_codes.to_numpy(),
+                    "year": year,
+                    "measure": measure,
+                    "domain": domain,
+                    "value": values.to_numpy(),
+                    "unit": MEASURE_PATTERNS[measure][1],
+                    "source": source,
+                }
+            )
+        )
+    return frames
 
 
 def load_deprivation(raw_dir: Path | str, files: Mapping[str, Path | str] | None = None) -> pd.DataFrame:
@@ -464,7 +479,8 @@ def detect_district_summaries(path: Path) -> DistrictSummariesFile | None:
         return None
     years = read_csv(path, ["deprivation_data_year"])["deprivation_data_year"].str.strip().dropna().unique()
     if len(years) != 1 or not re.fullmatch(r"\d{4}", str(years[0])):
-        raise DataError(Problem(display_path(path), f"IoD district summaries: expected one edition in column 'deprivation_data_year', found {', '.join(map(str, years)) or 'none'}"))
+        raise DataError(Problem(display_path(path), "IoD district summaries: expected one edition in column 'deprivation_data_year', "
+                                f"found {', '.join(map(str, years)) or 'none'}"))
     return DistrictSummariesFile(path, str(years[0]))
 
 
@@ -537,7 +553,7 @@ def upper_tier_from_districts(districts: pd.DataFrame, raw_dir: Path | str) -> p
     weights = _district_weights(raw_dir)
     shire = districts[districts["council"].str.startswith("E07")].merge(lookup, left_on="council", right_on="district")
     weight_name = shire["domain"].map(lambda d: d if d in DISTRICT_WEIGHT_AGES else "all")
-    shire = shire.assign(weight=[weights.at[c, w] if c in weights.index else np.nan for c, w in zip(shire["council"], weight_name)])
+    shire = shire.assign(weight=[weights.at[c, w] if c in weights.index else np.nan for c, w in zip(shire["council"], weight_name, strict=True)])
     expected = lookup.groupby("county")["district"].nunique()
     grouped = shire.assign(weighted=shire["value"] * shire["weight"]).groupby(["county", "year", "measure", "domain", "unit", "source"])
     counties = grouped.agg(weighted=("weighted", lambda s: s.sum(min_count=len(s))), weight=("weight", lambda s: s.sum(min_count=len(s))),

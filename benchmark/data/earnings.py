@@ -142,7 +142,7 @@ def detect(path: Path) -> EarningsFile | None:
     file = display_path(path)
     try:
         sheets = pd.read_excel(path, sheet_name=None, header=None, engine="calamine", nrows=TITLE_ROWS, dtype=object)
-    except Exception as exc:  # calamine raises its own error types for corrupt or non-Excel files
+    except Exception as exc:  # noqa: BLE001 - calamine raises its own error types for corrupt or non-Excel files
         raise DataError(Problem(file, f"not a readable Excel workbook ({exc})")) from None
     titles = {name: _title(grid) for name, grid in sheets.items()}
     if not any(TITLE_PATTERN.match(_normalise(t)) for t in titles.values()):

@@ -244,14 +244,14 @@ def _cache_key(path: Path) -> tuple[str, int, int]:
 def _open_book(path: Path) -> pd.ExcelFile:
     try:
         return pd.ExcelFile(path, engine="calamine")
-    except Exception as exc:  # calamine raises its own error types for damaged or non-workbook files
+    except Exception as exc:  # noqa: BLE001 - calamine raises its own error types for damaged or non-workbook files
         raise _fail(path, f"not a readable workbook ({' '.join(str(exc).split())}); download it again") from None
 
 
 def _sheet_rows(book: pd.ExcelFile, sheet: str, path: Path, nrows: int | None = None) -> list[list[object]]:
     try:
         frame = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object, keep_default_na=False, na_values=[""], nrows=nrows)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - calamine and pandas raise many error types for a damaged sheet: one line instead
         raise _fail(path, f"sheet '{sheet}' is not readable ({' '.join(str(exc).split())})") from None
     return frame.to_numpy(dtype=object).tolist()  # empty cells are NaN; _is_blank knows them
 
@@ -272,7 +272,7 @@ def _peek_book_cached(key: tuple[str, int, int]) -> _BookPeek:
     path = Path(key[0])
     try:
         book = pd.ExcelFile(path, engine="calamine")
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - calamine's own error types; the error is kept and reported for the file
         return _BookPeek((), {}, error=" ".join(str(exc).split()))
     with book:
         sheets = tuple(str(s) for s in book.sheet_names)
@@ -453,7 +453,10 @@ _YEAR_RE = re.compile(r"(?<!\d)(20\d{2})[-/]?(\d{2})(?!\d)")
 _LAST_UPDATED_RE = re.compile(r"last updated:?\s*(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\s+(\d{4})", re.IGNORECASE)
 _PUBLISHED_RE = re.compile(r"\b(published|updated)(?: on)?\s+(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\s+(\d{4})", re.IGNORECASE)
 _RELEASE_RE = re.compile(r"-\s*(first|second|third|final|provisional|revised)\s+release", re.IGNORECASE)
-_MONTHS = {m[:3].lower(): m for m in ("January February March April May June July August September October November December".split())}
+_MONTHS = {
+    m[:3].lower(): m
+    for m in ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+}
 
 
 def _date(day: str, month: str, year: str) -> str:
@@ -508,40 +511,14 @@ def _detect(path: Path, kind: _Kind) -> Found | None:
     suffix = path.suffix.lower()
     if not path.is_file() or suffix not in WORKBOOK_SUFFIXES | CSV_SUFFIXES:
         return None
-    if suffix in CSV_SUFFIXES:
-        if not kind.title_re.search(_csv_head(path)):
-            return None
-        text, encoding = _decode_csv(path)
-        rows = _csv_rows(text, limit=_PEEK_ROWS)
-        sheet, front = None, []
-        hints = {"format": "csv", "encoding": encoding}
-    else:
-        peek = _peek_book(path)
-        if peek.error is not None:
-            if suffix in (".ods", ".xlsx", ".xlsm") and kind.salvage_re.search(_salvage_sheet_names(path)):
-                raise _fail(
-                    path,
-                    f"not a readable workbook ({peek.error}); it looks like {kind.description} "
-                    "but may be truncated or damaged: download it again",
-                )
-            return None
-        sheet = _data_sheet(peek, kind)
-        if sheet is None:
-            return None
-        rows = peek.heads.get(sheet, [])
-        front_sheet = next((s for s in peek.sheets if "front" in s.lower()), None)
-        front = [_text(" ".join(_text(c) for c in r if not _is_blank(c))) for r in peek.heads.get(front_sheet, [])] if front_sheet else []
-        hints = {"format": "workbook", "sheet": sheet}
+    opening = _csv_opening(path, kind) if suffix in CSV_SUFFIXES else _workbook_opening(path, suffix, kind)
+    if opening is None:
+        return None
+    rows, sheet, front, hints = opening
     head = [" ".join(t for t in (_text(c) for c in r) if t) for r in rows]
     title = _title_line(head, kind)
-    year = _financial_year_in(title) if title else None
-    sheet_year = _financial_year_in(sheet) if sheet else None
     where = f"sheet '{sheet}'" if sheet else "the file"
-    if year is None and sheet_year is None:
-        raise _fail(path, f"looks like {kind.description} but no financial year (such as 2024-25) was found in the title rows of {where}")
-    if year and sheet_year and year != sheet_year:
-        raise _fail(path, f"the title says {year} but the sheet '{sheet}' says {sheet_year}; which year does this file hold?")
-    year = year or sheet_year
+    year = _detected_year(path, kind, title, sheet, where)
     header = _find_header_row(rows)
     if header is None:
         raise _fail(
@@ -555,6 +532,48 @@ def _detect(path: Path, kind: _Kind) -> Found | None:
     if sheet is None:  # MHCLG publishes workbooks: a CSV is someone's export of the data sheet
         edition = ", ".join(p for p in (edition, "CSV export of the data sheet, not MHCLG's own file") if p)
     return Found(publication=kind.id, year=year, edition=edition, title=title, hints=hints)
+
+
+def _csv_opening(path: Path, kind: _Kind) -> tuple[list, None, list, dict] | None:
+    """A CSV export's first rows, (rows, no sheet, no front sheet, hints); None if its title is not ``kind``'s."""
+    if not kind.title_re.search(_csv_head(path)):
+        return None
+    text, encoding = _decode_csv(path)
+    rows = _csv_rows(text, limit=_PEEK_ROWS)
+    return rows, None, [], {"format": "csv", "encoding": encoding}
+
+
+def _workbook_opening(path: Path, suffix: str, kind: _Kind) -> tuple[list, str, list, dict] | None:
+    """A workbook's data sheet's first rows, (rows, sheet, front sheet's lines, hints); None if it
+    has no sheet of ``kind``.  A workbook that cannot be read but whose sheet names are ``kind``'s is
+    refused as damaged."""
+    peek = _peek_book(path)
+    if peek.error is not None:
+        if suffix in (".ods", ".xlsx", ".xlsm") and kind.salvage_re.search(_salvage_sheet_names(path)):
+            raise _fail(
+                path,
+                f"not a readable workbook ({peek.error}); it looks like {kind.description} "
+                "but may be truncated or damaged: download it again",
+            )
+        return None
+    sheet = _data_sheet(peek, kind)
+    if sheet is None:
+        return None
+    rows = peek.heads.get(sheet, [])
+    front_sheet = next((s for s in peek.sheets if "front" in s.lower()), None)
+    front = [_text(" ".join(_text(c) for c in r if not _is_blank(c))) for r in peek.heads.get(front_sheet, [])] if front_sheet else []
+    return rows, sheet, front, {"format": "workbook", "sheet": sheet}
+
+
+def _detected_year(path: Path, kind: _Kind, title: str | None, sheet: str | None, where: str) -> str:
+    """The financial year the title rows state, or else the sheet's name; the two must agree."""
+    year = _financial_year_in(title) if title else None
+    sheet_year = _financial_year_in(sheet) if sheet else None
+    if year is None and sheet_year is None:
+        raise _fail(path, f"looks like {kind.description} but no financial year (such as 2024-25) was found in the title rows of {where}")
+    if year and sheet_year and year != sheet_year:
+        raise _fail(path, f"the title says {year} but the sheet '{sheet}' says {sheet_year}; which year does this file hold?")
+    return year or sheet_year
 
 
 def _data_sheet(peek: _BookPeek, kind: _Kind) -> str | None:
@@ -826,9 +845,9 @@ def _confirm_swaps(grid: _Grid, header: int, asset_row: int, swaps, values: dict
                 keys = [(line, total)] + [(line, m) for m, _ in parts]
                 if not all(k in values for k in keys):
                     continue
-                rows = list(zip(*(values[k] for k in keys)))
+                rows = list(zip(*(values[k] for k in keys), strict=True))  # one value per council row in each
                 complete = [r for r in rows if not any(math.isnan(v) for v in r)]
-                holding = [r for r in complete if abs(r[0] - sum(sign * v for v, (_, sign) in zip(r[1:], parts))) <= 1.5 * THOUSAND]
+                holding = [r for r in complete if abs(r[0] - sum(sign * v for v, (_, sign) in zip(r[1:], parts, strict=True))) <= 1.5 * THOUSAND]
                 if complete and len(holding) < 0.95 * len(complete):
                     raise DataError(
                         Problem(
@@ -847,6 +866,24 @@ def _ro3_mapping(grid: _Grid, header: int) -> tuple[list[tuple[_Column, Ro3Line,
     pairs of asset ids to confirm; anything unrecognised is refused."""
     columns = _ro3_columns(grid, header)
     asset_row = _find_asset_row(grid, header, "RO3-")
+    block = _ro3_block(grid, header, columns, asset_row)
+    known = [c for c in block if c.line is not None]
+    swaps: list = []
+    if asset_row is not None:  # first: a moved row makes every other message misleading
+        problem, swaps = _ro3_alignment(grid, header, asset_row, known)
+        if problem:
+            raise DataError(problem)
+    _refuse_unknown_columns(grid, header, block, known)
+    mapping = _ro3_unique_columns(grid, header, known)
+    if not any(line.line == "total" and measure.measure == "net_current_expenditure" for _, line, measure in mapping):
+        raise _fail(grid.path, "no 'TOTAL ADULT SOCIAL CARE - Net Current Expenditure (C7)' column", row=header + 1)
+    return mapping, asset_row, swaps
+
+
+def _ro3_block(grid: _Grid, header: int, columns: list[_Column], asset_row: int | None) -> list[_Column]:
+    """The adult social care columns: from after the children's services columns (or the first adult
+    social care column) to the last 'TOTAL ADULT SOCIAL CARE' column, and any column elsewhere that
+    carries an adult social care asset id."""
     totals = [
         c.index for c in columns
         if not c.memo and (c.line_label == "total adult social care" or _asset(grid, asset_row, c.index).startswith("ro3-asctot-"))
@@ -866,19 +903,18 @@ def _ro3_mapping(grid: _Grid, header: int) -> tuple[list[tuple[_Column, Ro3Line,
         c for c in columns[:start] + columns[last_total + 1 :]
         if not c.memo and re.match(r"^ro3-asc(?!svmem)", _asset(grid, asset_row, c.index))
     ]
+    return block
 
-    known = [c for c in block if c.line is not None]
-    swaps: list = []
-    if asset_row is not None:  # first: a moved row makes every other message misleading
-        problem, swaps = _ro3_alignment(grid, header, asset_row, known)
-        if problem:
-            raise DataError(problem)
+
+def _refuse_unknown_columns(grid: _Grid, header: int, block: list[_Column], known: list[_Column]) -> None:
+    """Every line of the block and every column heading of its known lines must be one this reader
+    knows: one problem per unknown line (with its span of columns) and per unknown heading."""
     log = ProblemLog()
     unknown: dict[str, list[_Column]] = {}
     for column in block:
         if column.line is None:
             unknown.setdefault(column.line_label, []).append(column)
-    for label, group in unknown.items():
+    for group in unknown.values():
         first, last = _column_letter(group[0].index), _column_letter(group[-1].index)
         span = first if first == last else f"{first} to {last}"
         shown = group[0].shown or _text(grid.cell(group[0].label_row, group[0].index)) or group[0].header
@@ -898,6 +934,11 @@ def _ro3_mapping(grid: _Grid, header: int) -> tuple[list[tuple[_Column, Ro3Line,
                 column=_column_letter(column.index),
             )
     log.raise_if_any()
+
+
+def _ro3_unique_columns(grid: _Grid, header: int, known: list[_Column]) -> list[tuple[_Column, Ro3Line, Ro3Measure]]:
+    """(column, line, measure) for each known column; a line and measure in two columns is refused."""
+    log = ProblemLog()
     seen: dict[tuple[str, str], _Column] = {}
     mapping = []
     for column in known:
@@ -914,9 +955,7 @@ def _ro3_mapping(grid: _Grid, header: int) -> tuple[list[tuple[_Column, Ro3Line,
         seen[key] = column
         mapping.append((column, column.line, column.measure))
     log.raise_if_any()
-    if not any(line.line == "total" and measure.measure == "net_current_expenditure" for _, line, measure in mapping):
-        raise _fail(grid.path, "no 'TOTAL ADULT SOCIAL CARE - Net Current Expenditure (C7)' column", row=header + 1)
-    return mapping, asset_row, swaps
+    return mapping
 
 
 def detect_ro3(path: Path) -> Found | None:

@@ -51,6 +51,30 @@ def load_nearest_neighbours(raw_dir: Path | str, path: Path | str | None = None)
     """
     path = Path(raw_dir) / NN_FILE if path is None else Path(path)
     file = display_path(path)
+    text = _read_text(path, file)
+    sets, repeated_keys = _parse_sets(text, file)
+
+    log = ProblemLog()
+    _log_repeated_keys(repeated_keys, text, path, log)
+    councils: list[str] = []
+    neighbours: list[str] = []
+    for key, members in sets.items():
+        code = str(key).strip()
+        if not COUNCIL_CODE_PATTERN.match(code):
+            continue  # districts, combined authorities, GLA: not councils with adult social care duties
+        line = _line_of_key(text, key, -1)  # the occurrence JSON kept
+        for neighbour in _neighbours_in_set(code, members, line, path, log):
+            councils.append(code)
+            neighbours.append(neighbour)
+    if not councils and not log.problems:
+        log.add(path, "no entries keyed by an English upper-tier council code (E06/E08/E09/E10)")
+    log.raise_if_any()
+    out = pd.DataFrame({"council": councils, "neighbour": neighbours, "source": SOURCE_ID}, dtype="string")
+    return out.sort_values(["council", "neighbour"], ignore_index=True)
+
+
+def _read_text(path: Path, file: str) -> str:
+    """The file's text: it must exist, be UTF-8 and not be empty."""
     if not path.is_file():
         raise DataError(Problem(file, "file not found (see data/README.md for what belongs here)"))
     raw = path.read_bytes()
@@ -60,6 +84,12 @@ def load_nearest_neighbours(raw_dir: Path | str, path: Path | str | None = None)
         raise DataError(Problem(file, f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", row=raw[: exc.start].count(b"\n") + 1)) from None
     if not text.strip():
         raise DataError(Problem(file, "file is empty; expected a JSON object of ONS code -> list of ONS codes"))
+    return text
+
+
+def _parse_sets(text: str, file: str) -> tuple[dict, list[str]]:
+    """The JSON object of sets, and every key that appears more than once (once per repeat, in file
+    order): JSON itself keeps only the last, silently."""
     repeated_keys: list[str] = []
 
     def _pairs(pairs: list[tuple[str, object]]) -> dict[str, object]:
@@ -76,36 +106,32 @@ def load_nearest_neighbours(raw_dir: Path | str, path: Path | str | None = None)
         raise DataError(Problem(file, f"not valid JSON: {exc.msg} (line {exc.lineno}, character {exc.colno})", row=exc.lineno)) from None
     if not isinstance(sets, dict):
         raise DataError(Problem(file, f"expected a JSON object of ONS code -> list of ONS codes, found a {type(sets).__name__}", row=1))
+    return sets, repeated_keys
 
-    log = ProblemLog()
+
+def _log_repeated_keys(repeated_keys: list[str], text: str, path: Path, log: ProblemLog) -> None:
     for i, key in enumerate(repeated_keys):
         occurrence = repeated_keys[: i + 1].count(key)  # 1 = the first repeat, the second time the key appears
         log.add(path, f"'{key}' is a key more than once (JSON keeps only the last)", row=_line_of_key(text, key, occurrence))
-    councils: list[str] = []
-    neighbours: list[str] = []
-    for key, members in sets.items():
-        code = str(key).strip()
-        if not COUNCIL_CODE_PATTERN.match(code):
-            continue  # districts, combined authorities, GLA: not councils with adult social care duties
-        line = _line_of_key(text, key, -1)  # the occurrence JSON kept
-        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
-            log.add(path, f"'{code}': expected a list of ONS codes (text)", row=line)
-            continue
-        members = [m.strip() for m in members]
-        if code not in members:
-            log.add(path, f"'{code}': expected the set to include the council itself", row=line)
-        seen: set[str] = set()
-        for member in members:
-            if member in seen:
-                log.add(path, f"'{code}': neighbour '{member}' is listed twice", row=line)
-            elif not COUNCIL_CODE_PATTERN.match(member):
-                log.add(path, f"'{code}': expected upper-tier council codes (E06/E08/E09/E10) as neighbours, found '{member}'", row=line)
-            elif member != code:
-                councils.append(code)
-                neighbours.append(member)
-            seen.add(member)
-    if not councils and not log.problems:
-        log.add(path, "no entries keyed by an English upper-tier council code (E06/E08/E09/E10)")
-    log.raise_if_any()
-    out = pd.DataFrame({"council": councils, "neighbour": neighbours, "source": SOURCE_ID}, dtype="string")
-    return out.sort_values(["council", "neighbour"], ignore_index=True)
+
+
+def _neighbours_in_set(code: str, members: object, line: int | None, path: Path, log: ProblemLog) -> list[str]:
+    """The neighbours of council ``code`` in its set as the file gives it (``members``), in the
+    file's order, the council itself left out; every problem with the set logged (at ``line``)."""
+    if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+        log.add(path, f"'{code}': expected a list of ONS codes (text)", row=line)
+        return []
+    members = [m.strip() for m in members]
+    if code not in members:
+        log.add(path, f"'{code}': expected the set to include the council itself", row=line)
+    seen: set[str] = set()
+    found: list[str] = []
+    for member in members:
+        if member in seen:
+            log.add(path, f"'{code}': neighbour '{member}' is listed twice", row=line)
+        elif not COUNCIL_CODE_PATTERN.match(member):
+            log.add(path, f"'{code}': expected upper-tier council codes (E06/E08/E09/E10) as neighbours, found '{member}'", row=line)
+        elif member != code:
+            found.append(member)
+        seen.add(member)
+    return found

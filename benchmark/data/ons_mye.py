@@ -278,7 +278,7 @@ def _workbook_layout(path: Path) -> dict | None:
     """Where the persons table of an MYE2 workbook is, or None for another workbook."""
     try:
         book = pd.ExcelFile(path, engine="calamine")
-    except Exception:  # not a workbook calamine can open: not this publication
+    except Exception:  # noqa: BLE001 - not a workbook calamine can open: not this publication
         return None
     with book:
         names = book.sheet_names
@@ -361,7 +361,7 @@ def _read_sheet(book: pd.ExcelFile, sheet: str, nrows: int | None = None) -> pd.
 def _read_sheet_path(path: Path, sheet: str, nrows: int | None = None) -> pd.DataFrame:
     try:
         book = pd.ExcelFile(path, engine="calamine")
-    except Exception as exc:  # calamine raises its own error types for corrupt or non-Excel files
+    except Exception as exc:  # noqa: BLE001 - calamine raises its own error types for corrupt or non-Excel files
         raise DataError(Problem(display_path(path), f"not a readable workbook ({exc})")) from None
     with book:
         match = [s for s in book.sheet_names if s.strip().lower() == str(sheet).strip().lower()]

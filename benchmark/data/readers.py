@@ -131,7 +131,7 @@ def read_excel_table(path: Path, sheet: str | int, header_first_cell: str | Sequ
     wanted = {header_first_cell.lower()} if isinstance(header_first_cell, str) else {h.lower() for h in header_first_cell}
     try:
         book = pd.ExcelFile(path, engine="calamine")
-    except Exception as exc:  # calamine raises its own error types for corrupt or non-Excel files
+    except Exception as exc:  # noqa: BLE001 - calamine raises its own error types for corrupt or non-Excel files
         raise DataError(Problem(display_path(path), f"not a readable Excel workbook ({exc})")) from None
     with book:
         sheets = book.sheet_names

@@ -62,12 +62,15 @@ _CENSUS_FILES = {
 SOURCES: tuple[Source, ...] = (
     Source("ascfr_2017_18_gce", "ascfr/Support Type With Populations with per100k.rds.csv", "NHS Digital",
            "Adult Social Care Finance Return 2017-18, gross current expenditure, council level", "2017-18",
-           "Gross current expenditure in £ by council, care type, age band (18-64, 65+), primary support reason, support setting; 152 councils; England £17.93bn",
-           "CSV conversion (pyreadr, no other change) of a researcher's .rds: values multiplied from £000 to £ and '99' subtotal rows removed before copying; 173 values are negative as published (net adjustments), kept; the population columns are 2011 Census and not used",
+           "Gross current expenditure in £ by council, care type, age band (18-64, 65+), primary support reason, support setting; 152 councils; "
+           "England £17.93bn",
+           "CSV conversion (pyreadr, no other change) of a researcher's .rds: values multiplied from £000 to £ and '99' subtotal rows removed before copying; "
+           "173 values are negative as published (net adjustments), kept; the population columns are 2011 Census and not used",
            "github.com/samrickman/shinyCare @b03f61c", "b737e94beaaf2b9c395b57dfcb032bba2354c6acd6bb2918a08650a73d0b3bcb"),
     Source("ascfr_2016_17_totals", "ascfr/CSV ASCFR Totals.csv", "NHS Digital",
            "ASC-FR 2016-17 CSV pack, Totals table", "2016-17",
-           "Expenditure and income (£000) keyed by care type, age band, reason, setting, purpose, carer support type, data type; 151 councils plus region and England rows",
+           "Expenditure and income (£000) keyed by care type, age band, reason, setting, purpose, carer support type, data type; "
+           "151 councils plus region and England rows",
            "Keys decoded by the toolkit (its notes on the ASC-FR keys); Isles of Scilly absent; 65-74/75-84/85+ rows are voluntary splits of 65+",
            _BG, "e55eb6a15fb7eee6ec0874c7711a5fbc496ba0419a302e7b3169b7079a3fbbd8"),
     Source("ascfr_2016_17_activity", "ascfr/CSV ASCFR Activity.csv", "NHS Digital",
@@ -78,7 +81,8 @@ SOURCES: tuple[Source, ...] = (
     Source("ascfr_2016_17_additional", "ascfr/CSV ASCFR Additional.csv", "NHS Digital",
            "ASC-FR 2016-17 CSV pack, Additional table", "2016-17",
            "Income from the Better Care Fund, specific grants, comparative (bridging-year) totals by age band (£000)",
-           "Items identified by form-cell UUID, named from the labelled 2015-16 file; Isles of Scilly absent", _BG, "1ade8734f6b7698fa1233a7a68bace72f896afe1ae685a0ecb5d018815ffa18d"),
+           "Items identified by form-cell UUID, named from the labelled 2015-16 file; Isles of Scilly absent", _BG,
+           "1ade8734f6b7698fa1233a7a68bace72f896afe1ae685a0ecb5d018815ffa18d"),
     Source("ascfr_2015_16_activity", "ascfr/pss-exp-eng-15-16-fin-act.csv", "NHS Digital",
            "ASC-FR 2015-16 activity, labelled", "2015-16",
            "Client weeks by care type, provision, age band, reason, setting; 152 councils by CASSR code",
@@ -95,10 +99,12 @@ SOURCES: tuple[Source, ...] = (
     Source("ons_mye_2021_csv", "population/pop2021.csv", "Office for National Statistics",
            "Mid-2021 population estimates by district, sex and single year of age", "mid-2021",
            "Census 2021-based; districts and unitaries only (2021 codes); shire counties are summed from their districts; England 56,536,419",
-           "Copy held in a GPL-3.0 repository; the figures are ONS's (OGL)", "github.com/UCL-CHIG/family-hubs-database @9e0322f", "1caf83016b04709e87159bd5388642f2e55f2f45b6706123a4c2b2289c095256"),
+           "Copy held in a GPL-3.0 repository; the figures are ONS's (OGL)", "github.com/UCL-CHIG/family-hubs-database @9e0322f",
+           "1caf83016b04709e87159bd5388642f2e55f2f45b6706123a4c2b2289c095256"),
     Source("ons_mye5_2020", "population/ukpopestimatesmid2020on2021geography.csv", "Office for National Statistics",
            "Population density (MYE5), mid-2001 to mid-2020, 2021 geography", "mid-2015 to mid-2020",
-           "Area (sq km), population and people per sq km for every local authority", "All-ages only", "github.com/lunliu454/infect_place @46a7a2d", "913a31adbfd6cc9c47dcb823299b92be2e88efd48898566a946e9958039ddd01"),
+           "Area (sq km), population and people per sq km for every local authority", "All-ages only", "github.com/lunliu454/infect_place @46a7a2d",
+           "913a31adbfd6cc9c47dcb823299b92be2e88efd48898566a946e9958039ddd01"),
     Source("lad_county_2020", "la_codes/ons-lookups/030.csv", "Office for National Statistics",
            "Local Authority District to County (April 2020) Lookup in England", "April 2020",
            "Which districts make up each shire county", "", _LOOKUPS, "4747843ef520e96e9d6b0afd522921cc024b87eb50e8eca1496be694dc583564"),
@@ -106,19 +112,28 @@ SOURCES: tuple[Source, ...] = (
            "Local Authority District to Region (December 2018) Lookup in England", "December 2018",
            "Region of each district and unitary", "", _LOOKUPS, "4038ef457dc57bd27d3f4aae53410afd8a3cc8e1023b37179f1fb301133e3718"),
     Source("iod2019_upper_tier", "deprivation/File_11_-_IoD2019_Local_Authority_District_Summaries__upper-tier__.xlsx",
-           "Ministry of Housing, Communities and Local Government", "English Indices of Deprivation 2019, File 11: upper-tier local authority summaries", "2019",
+           "Ministry of Housing, Communities and Local Government", "English Indices of Deprivation 2019, File 11: upper-tier local authority summaries",
+           "2019",
            "IMD and domain summaries (average rank/score, proportion of LSOAs in most deprived 10%, extent, concentration), incl. IDAOPI; 151 upper-tier areas",
-           "2019 geography: Bournemouth, Christchurch and Poole and Dorset Council, not their predecessors", _HUB, "4bdbc1f2e7fc5bd0e6b15d9cdecd7f7b8fe661c9daf76f0414ac35b2ddab422b"),
+           "2019 geography: Bournemouth, Christchurch and Poole and Dorset Council, not their predecessors", _HUB,
+           "4bdbc1f2e7fc5bd0e6b15d9cdecd7f7b8fe661c9daf76f0414ac35b2ddab422b"),
     Source("iod2015_upper_tier", "deprivation/File_11_ID_2015_Upper-tier_Local_Authority_Summaries.xlsx",
            "Department for Communities and Local Government", "English Indices of Deprivation 2015, File 11: upper-tier local authority summaries", "2015",
-           "As above for IoD2015; 152 upper-tier areas", "Scores are not comparable across editions in absolute terms", _HUB, "efba40a1b6541797e11a44cd8e07af221740b215dcd3605eb0009333b5f8a2aa"),
+           "As above for IoD2015; 152 upper-tier areas", "Scores are not comparable across editions in absolute terms", _HUB,
+           "efba40a1b6541797e11a44cd8e07af221740b215dcd3605eb0009333b5f8a2aa"),
     Source("iod2025_districts", "deprivation/iod2025/indices_of_deprivation_2025_lad.csv",
-           "Ministry of Housing, Communities and Local Government", "English Indices of Deprivation 2025, lower-tier local authority summaries (File 10, reshaped long)", "2025",
-           "IMD and the nine other indices and domains, incl. IDAOPI: average rank, average score and proportion of LSOAs in the most deprived 10%, for 296 districts (2024 codes)",
+           "Ministry of Housing, Communities and Local Government",
+           "English Indices of Deprivation 2025, lower-tier local authority summaries (File 10, reshaped long)", "2025",
+           "IMD and the nine other indices and domains, incl. IDAOPI: average rank, average score and proportion of LSOAs in the most deprived 10%, "
+           "for 296 districts (2024 codes)",
            "A reshape (one row per district and index) by the repository's owner of MHCLG's first version of File 10; MHCLG reissued File 10 on 17 Nov 2025 "
-           "(only West Northamptonshire and Cherwell differ, by thousandths). Upper-tier values: unitaries, metropolitan districts and London boroughs as published; "
-           "shire counties are the population-weighted mean of their districts (ONS mid-2021 district populations; IDACI weighted by ages 0-15, IDAOPI by 60+), "
-           "an approximation of the upper-tier summary MHCLG would publish (checked on IoD2019: the same method gives the 24 counties' published IMD scores within 0.10 points). Ranks among districts are not carried to the upper-tier table",
+           "(only West Northamptonshire and Cherwell differ, by thousandths). "
+           "Upper-tier values: unitaries, metropolitan districts and London boroughs as published; "
+           "shire counties are the population-weighted mean of their districts "
+           "(ONS mid-2021 district populations; IDACI weighted by ages 0-15, IDAOPI by 60+), "
+           "an approximation of the upper-tier summary MHCLG would publish "
+           "(checked on IoD2019: the same method gives the 24 counties' published IMD scores within 0.10 points). "
+           "Ranks among districts are not carried to the upper-tier table",
            "github.com/traffordDataLab/open_data @3fcf109", "feebe84170c06e65b768438e8e3763514d49ec3d9c0f606fbfdb7150bd4b8ba0"),
     *(
         Source(f"census2021_{table.lower()}_{level}", f"census2021/census2021-{table.lower()}-{level}.csv", "Office for National Statistics",
@@ -155,12 +170,15 @@ SOURCES: tuple[Source, ...] = (
            "Polarity of each ASCOF measure", "", _ASCOF, "18ca5602d7d2f4152c4a1280a65460f4cfc6071df136e2ae5f02bacf6e14fefe"),
     Source("cassr_ons_lookup", "ascof/ons_codes.csv", "NHS Digital (compiled)",
            "Councils with social services responsibilities: CASSR code, ONS code, type, region (2023 geography)", "2023",
-           "153 councils and the 9 regions", "Three names carry a stray appended word, corrected in the registry; North Yorkshire and Somerset typed as shire counties though unitary since April 2023",
+           "153 councils and the 9 regions",
+           "Three names carry a stray appended word, corrected in the registry; "
+           "North Yorkshire and Somerset typed as shire counties though unitary since April 2023",
            _ASCOF, "a2fa324064a711bc769c8638be68f487c8488178ef501cb572ca96cd5c2eb990"),
     Source("ascfr_datafile_format_sample", "ascfr/format-sample-2021-22/gce-excerpt.csv", "NHS England",
            "ASC-FR data file format sample: the header and 20 rows of one measure", "format sample",
            "One row per measure and area in NHS England's data-file columns; see the folder's README",
-           "A format sample for building and testing the reader of the full data files users download; never data for a report (the catalogue skips format-sample folders)",
+           "A format sample for building and testing the reader of the full data files users download; never data for a report "
+           "(the catalogue skips format-sample folders)",
            "github.com/acbockmuehl/ascof-repos @1daf625", "b367aa731ced408c2438e28ffe29cc407e047913cca1273d7ca9205c37b35032"),
     Source("ascfr_datafile_format_sample_notes", "ascfr/format-sample-2021-22/README.md", "(notes on the copy)",
            "What the ASC-FR format sample shows about the data file's format", "format sample",
@@ -172,7 +190,8 @@ SOURCES: tuple[Source, ...] = (
            "shared project notes", "26ee17f34e4cdfbb180dc65ada88817330eb8efa88d663755d4427fe3c36ea09", "n/a (documentation)"),
     Source("nn_sets_government_project", "nearest_neighbours/NN.json", "(not stated)",
            "Nearest-neighbour sets used by a government data project", "not stated",
-           "15-17 comparator councils per authority (including itself), unordered", "Source and method not stated: not CIPFA's lists; shown as one option, so labelled",
+           "15-17 comparator councils per authority (including itself), unordered",
+           "Source and method not stated: not CIPFA's lists; shown as one option, so labelled",
            "github.com/communitiesuk/oflog-automated-text @8036fa8", "85f0df847f56d43e394fb215414f015f8ca57d8148585214cbb90cb2d94c857f"),
 )
 

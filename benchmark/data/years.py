@@ -66,7 +66,8 @@ def metric_years(tables) -> list[str]:
 
 
 def budget_years(tables) -> list[str]:
-    """The years a base budget can be built for: from the base year (the newest revenue outturn) to :data:`BUDGET_YEARS_AFTER_DEFAULT` years after the default budget year."""
+    """The years a base budget can be built for: from the base year (the newest revenue outturn) to
+    :data:`BUDGET_YEARS_AFTER_DEFAULT` years after the default budget year."""
     first = financial_year_start(budget_base_year(tables))
     last = financial_year_start(default_budget_year(tables)) + BUDGET_YEARS_AFTER_DEFAULT
     return [financial_year(start) for start in range(first, last + 1)]

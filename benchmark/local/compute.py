@@ -13,7 +13,14 @@ import numpy as np
 import pandas as pd
 
 from benchmark.local.disclosure import (
-    NOTE_COLUMN, PROTECTS_SMALL_COUNT, SMALL_COUNT, THRESHOLD, ProtectedCount, note, protect_count, protect_crosstab,
+    NOTE_COLUMN,
+    PROTECTS_SMALL_COUNT,
+    SMALL_COUNT,
+    THRESHOLD,
+    ProtectedCount,
+    note,
+    protect_count,
+    protect_crosstab,
 )
 from benchmark.local.schemas import financial_year_of
 
@@ -256,7 +263,8 @@ def package_reference_date(packages: pd.DataFrame, reference_date: str | pd.Time
     """The date reviews are measured at: the parameter, or else the latest date in the extract."""
     if reference_date is not None:
         return pd.Timestamp(reference_date)
-    return max(packages["start_date"].max(), packages["last_review_date"].max(skipna=True) if packages["last_review_date"].notna().any() else packages["start_date"].max())
+    latest_review = packages["last_review_date"].max(skipna=True) if packages["last_review_date"].notna().any() else packages["start_date"].max()
+    return max(packages["start_date"].max(), latest_review)
 
 
 def overdue_mask(packages: pd.DataFrame, reference_date: pd.Timestamp, months: int = 12) -> pd.Series:

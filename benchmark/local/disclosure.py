@@ -182,24 +182,7 @@ def cell_bounds(shown: np.ndarray, small: np.ndarray) -> dict[tuple[int, int], t
     if not cells:
         return {}
     position = {cell: i for i, cell in enumerate(cells)}
-    n_rows, n_cols = shown.shape
-    rows_a, rows_b = [], []
-    for members in _equations(n_rows, n_cols):
-        *inner, total = members
-        coefficients = np.zeros(len(cells))
-        constant = 0.0  # shown inner cells minus shown total: the hidden part must cancel it
-        for cell in inner:
-            if cell in position:
-                coefficients[position[cell]] += 1
-            else:
-                constant += shown[cell]
-        if total in position:
-            coefficients[position[total]] -= 1
-        else:
-            constant -= shown[total]
-        if coefficients.any():
-            rows_a.append(coefficients)
-            rows_b.append(-constant)
+    rows_a, rows_b = _hidden_sums(shown, position)
     bounds = [(0, THRESHOLD - 1) if small[cell] else (THRESHOLD, None) for cell in cells]
     out = {}
     for i, cell in enumerate(cells):
@@ -218,3 +201,28 @@ def cell_bounds(shown: np.ndarray, small: np.ndarray) -> dict[tuple[int, int], t
                 ends.append(float(round(sign * result.fun)))
         out[cell] = (ends[0], ends[1])
     return out
+
+
+def _hidden_sums(shown: np.ndarray, position: dict[tuple[int, int], int]) -> tuple[list[np.ndarray], list[float]]:
+    """The table's sums (each row and column adds up to its total) as linear equations in the hidden
+    cells (``position``: cell -> its variable): the rows of ``A_eq`` and ``b_eq``, one for each sum
+    with a hidden cell in it."""
+    n_rows, n_cols = shown.shape
+    rows_a, rows_b = [], []
+    for members in _equations(n_rows, n_cols):
+        *inner, total = members
+        coefficients = np.zeros(len(position))
+        constant = 0.0  # shown inner cells minus shown total: the hidden part must cancel it
+        for cell in inner:
+            if cell in position:
+                coefficients[position[cell]] += 1
+            else:
+                constant += shown[cell]
+        if total in position:
+            coefficients[position[total]] -= 1
+        else:
+            constant -= shown[total]
+        if coefficients.any():
+            rows_a.append(coefficients)
+            rows_b.append(-constant)
+    return rows_a, rows_b

@@ -16,9 +16,9 @@ import pandas as pd
 
 from benchmark.data.store import DEFAULT_DATA_DIR
 from benchmark.data.tidy import COUNCIL_CODE_PATTERN
+from benchmark.errors import DataError, Problem
 from benchmark.local import compute, plausibility, schemas
 from benchmark.local.disclosure import CAPTION as DISCLOSURE_CAPTION
-from benchmark.errors import DataError, Problem
 
 DEFAULT_LOCAL_ROOT = DEFAULT_DATA_DIR / "local"
 
@@ -405,55 +405,13 @@ def local_summary(tables, council: str, local_root: Path = DEFAULT_LOCAL_ROOT, p
     comparators = comparator_councils(tables, council, params)
 
     if cpaths["workforce"].is_file():
-        workforce = files.workforce(cpaths["workforce"])
-        staff = panel[(panel["metric_id"] == "staff_per_1000_65plus")]
-        comparator_staff = staff[staff["council"].isin(comparators)]
-        comparators_illustrative = bool(comparator_staff["illustrative"].any())
-        rows = []
-        for r in staff[staff["council"] == council].itertuples():
-            peers = comparator_staff[comparator_staff["year"] == r.year]["value"].dropna()
-            average = float(peers.mean()) if len(peers) else np.nan
-            rows.append({"year": r.year, "staff_fte": r.numerator, "population_65plus": r.denominator, "staff_per_1000_65plus": r.value,
-                         "comparator_average": average, "comparators_with_data": len(peers),
-                         "fte_gap_to_comparator_average": compute.fte_gap(r.value, average, r.denominator) if len(peers) else np.nan,
-                         "source": r.source, "illustrative": r.illustrative or comparators_illustrative})
-        out["workforce"] = pd.DataFrame(rows)
-        latest = workforce[workforce["as_at_date"] == workforce["as_at_date"].max()]
-        out["workforce_by_role"] = latest[["role", "fte", "headcount", "vacancies_fte", "agency_fte"]].reset_index(drop=True)
-
+        out.update(_workforce_tables(files, cpaths, panel, council, comparators))
     if cpaths["bcf_plan"].is_file():
-        plan = files.bcf_plan(cpaths["bcf_plan"])
-        pooled = panel[panel["metric_id"] == "bcf_pooled_gbp"]
-        ratio = panel[panel["metric_id"] == "bcf_pooled_to_minimum_ratio"]
-        rows = []
-        for r in pooled[pooled["council"] == council].itertuples():
-            year_values = pooled[pooled["year"] == r.year].set_index("council")["value"]
-            year_ratio = ratio[ratio["year"] == r.year].set_index("council")
-            pos = compute.rank_and_quartile(year_values, council)
-            rpos = compute.rank_and_quartile(year_ratio["value"], council)
-            rows.append({"year": r.year, "pooled_gbp": r.value, "minimum_gbp": year_ratio["denominator"].get(council, np.nan),
-                         "ratio_to_minimum": year_ratio["value"].get(council, np.nan),
-                         "rank_pooled": pos[0] if pos else pd.NA, "quartile_pooled": pos[1] if pos else pd.NA,
-                         "rank_ratio": rpos[0] if rpos else pd.NA, "quartile_ratio": rpos[1] if rpos else pd.NA,
-                         "councils_ranked": pos[2] if pos else 0, "source": r.source, "illustrative": r.illustrative})
-        out["bcf"] = pd.DataFrame(rows)
-        out["bcf_contributions"] = compute.bcf_contribution_split(plan)
-
+        out.update(_bcf_tables(files, cpaths, panel, council))
     if cpaths["fee_bands"].is_file():
-        bands = files.fee_bands(cpaths["fee_bands"])
-        out["fee_spread"] = compute.fee_band_spread(bands)
-        if cpaths["placements"].is_file():
-            placements = files.placements(cpaths["placements"], cpaths["fee_bands"])
-            out["fee_schedule"] = compute.fee_schedule_table(bands, placements)
-            out["fee_simplified"] = compute.simplified_schedule(bands, placements, params.simplified_rates or None)
-
+        out.update(_fee_tables(files, cpaths, params))
     if cpaths["packages"].is_file():
-        packages = files.packages(cpaths["packages"])
-        headlines = compute.package_headlines(packages, high_cost_threshold_gbp=params.high_cost_threshold_gbp,
-                                              review_months=params.review_months, reference_date=params.reference_date)
-        out["package_headlines"] = pd.DataFrame([headlines])
-        out["package_distribution_by_reason"] = compute.package_distribution(packages, "primary_support_reason")
-        out["package_distribution_by_age"] = compute.package_distribution(packages, "age_band")
+        out.update(_package_tables(files, cpaths, params))
         notes.append(f"package figures: {DISCLOSURE_CAPTION} (docs/local-data.md)")
 
     waived = plausibility.override_notes(out["panel"]["source"].dropna())
@@ -466,3 +424,70 @@ def local_summary(tables, council: str, local_root: Path = DEFAULT_LOCAL_ROOT, p
         notes.append("ILLUSTRATIVE: some figures are built on generated example data, not the council's real data")
     out["notes"] = pd.DataFrame({"note": notes})
     return out
+
+
+def _workforce_tables(files: _LocalFiles, cpaths: dict[str, Path], panel: pd.DataFrame, council: str,
+                      comparators: list[str]) -> dict[str, pd.DataFrame]:
+    """``workforce`` (the council's staff rate each year beside its comparators' average, and the FTE
+    gap to it) and ``workforce_by_role`` (the latest return, by role)."""
+    workforce = files.workforce(cpaths["workforce"])
+    staff = panel[(panel["metric_id"] == "staff_per_1000_65plus")]
+    comparator_staff = staff[staff["council"].isin(comparators)]
+    comparators_illustrative = bool(comparator_staff["illustrative"].any())
+    rows = []
+    for r in staff[staff["council"] == council].itertuples():
+        peers = comparator_staff[comparator_staff["year"] == r.year]["value"].dropna()
+        average = float(peers.mean()) if len(peers) else np.nan
+        rows.append({"year": r.year, "staff_fte": r.numerator, "population_65plus": r.denominator, "staff_per_1000_65plus": r.value,
+                     "comparator_average": average, "comparators_with_data": len(peers),
+                     "fte_gap_to_comparator_average": compute.fte_gap(r.value, average, r.denominator) if len(peers) else np.nan,
+                     "source": r.source, "illustrative": r.illustrative or comparators_illustrative})
+    out = {"workforce": pd.DataFrame(rows)}
+    latest = workforce[workforce["as_at_date"] == workforce["as_at_date"].max()]
+    out["workforce_by_role"] = latest[["role", "fte", "headcount", "vacancies_fte", "agency_fte"]].reset_index(drop=True)
+    return out
+
+
+def _bcf_tables(files: _LocalFiles, cpaths: dict[str, Path], panel: pd.DataFrame, council: str) -> dict[str, pd.DataFrame]:
+    """``bcf`` (the pooled fund and its ratio to the NHS minimum each year, ranked among councils) and
+    ``bcf_contributions`` (the plan's contributions by source)."""
+    plan = files.bcf_plan(cpaths["bcf_plan"])
+    pooled = panel[panel["metric_id"] == "bcf_pooled_gbp"]
+    ratio = panel[panel["metric_id"] == "bcf_pooled_to_minimum_ratio"]
+    rows = []
+    for r in pooled[pooled["council"] == council].itertuples():
+        year_values = pooled[pooled["year"] == r.year].set_index("council")["value"]
+        year_ratio = ratio[ratio["year"] == r.year].set_index("council")
+        pos = compute.rank_and_quartile(year_values, council)
+        rpos = compute.rank_and_quartile(year_ratio["value"], council)
+        rows.append({"year": r.year, "pooled_gbp": r.value, "minimum_gbp": year_ratio["denominator"].get(council, np.nan),
+                     "ratio_to_minimum": year_ratio["value"].get(council, np.nan),
+                     "rank_pooled": pos[0] if pos else pd.NA, "quartile_pooled": pos[1] if pos else pd.NA,
+                     "rank_ratio": rpos[0] if rpos else pd.NA, "quartile_ratio": rpos[1] if rpos else pd.NA,
+                     "councils_ranked": pos[2] if pos else 0, "source": r.source, "illustrative": r.illustrative})
+    return {"bcf": pd.DataFrame(rows), "bcf_contributions": compute.bcf_contribution_split(plan)}
+
+
+def _fee_tables(files: _LocalFiles, cpaths: dict[str, Path], params: LocalParams) -> dict[str, pd.DataFrame]:
+    """``fee_spread`` (each setting's lowest and highest band rate) and, with the placements file,
+    ``fee_schedule`` (placements and fees paid per band) and ``fee_simplified`` (one rate per need level)."""
+    bands = files.fee_bands(cpaths["fee_bands"])
+    out = {"fee_spread": compute.fee_band_spread(bands)}
+    if cpaths["placements"].is_file():
+        placements = files.placements(cpaths["placements"], cpaths["fee_bands"])
+        out["fee_schedule"] = compute.fee_schedule_table(bands, placements)
+        out["fee_simplified"] = compute.simplified_schedule(bands, placements, params.simplified_rates or None)
+    return out
+
+
+def _package_tables(files: _LocalFiles, cpaths: dict[str, Path], params: LocalParams) -> dict[str, pd.DataFrame]:
+    """``package_headlines`` and the distributions of packages by primary support reason and by age
+    band (disclosure-controlled)."""
+    packages = files.packages(cpaths["packages"])
+    headlines = compute.package_headlines(packages, high_cost_threshold_gbp=params.high_cost_threshold_gbp,
+                                          review_months=params.review_months, reference_date=params.reference_date)
+    return {
+        "package_headlines": pd.DataFrame([headlines]),
+        "package_distribution_by_reason": compute.package_distribution(packages, "primary_support_reason"),
+        "package_distribution_by_age": compute.package_distribution(packages, "age_band"),
+    }

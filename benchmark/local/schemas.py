@@ -143,45 +143,66 @@ def _parse(values: pd.Series, col: Column, path: Path, log: ProblemLog) -> pd.Se
         for row in text.index[blank]:
             log.add(path, "value required, found a blank", row=int(row), column=col.name)
     present = text[~blank]
-    if col.kind == "number":
-        numbers = pd.to_numeric(present.str.replace(",", "", regex=False), errors="coerce")
-        for row in numbers.index[numbers.isna()]:
-            log.add(path, f"expected a number, found '{present[row]}'", row=int(row), column=col.name)
-        if col.minimum is not None:
-            for row, number in numbers[numbers < col.minimum].items():
-                log.add(path, f"must not be negative, found {number:g}" if col.minimum == 0
-                        else f"expected at least {col.minimum:g}, found {number:g}", row=int(row), column=col.name)
-        if col.integer:
-            for row, number in numbers[numbers.notna() & (numbers % 1 != 0)].items():
-                log.add(path, f"expected a whole number, found {number:g}", row=int(row), column=col.name)
-        return numbers.reindex(text.index).astype("float64")
-    if col.kind == "date":
-        parsed = pd.to_datetime(present.where(present.str.match(DATE_PATTERN)), format="%Y-%m-%d", errors="coerce")
-        for row in parsed.index[parsed.isna()]:
-            log.add(path, f"expected a date YYYY-MM-DD, found '{present[row]}'", row=int(row), column=col.name)
-        return parsed.reindex(text.index)
-    if col.kind == "financial_year":
-        for row, value in present.items():
-            try:
-                financial_year_start(value)
-            except ValueError as error:
-                log.add(path, str(error), row=int(row), column=col.name)
-        return text.where(~blank)
-    if col.kind == "choice":
-        for row, value in present[~present.isin(col.choices)].items():
-            log.add(path, f"unknown value '{value}' (allowed: {', '.join(col.choices)})", row=int(row), column=col.name)
-        return text.where(~blank)
-    if col.kind == "council":
-        for row, value in present.items():
-            if not COUNCIL_CODE_PATTERN.match(value):
-                log.add(path, f"expected an ONS council code like E06000045, found '{value}'", row=int(row), column=col.name)
-        return text.where(~blank)
-    if col.kind == "bool":
-        lowered = present.str.lower()
-        for row, value in present[~lowered.isin(TRUE_WORDS | FALSE_WORDS)].items():
-            log.add(path, f"expected true or false, found '{value}'", row=int(row), column=col.name)
-        return lowered.isin(TRUE_WORDS).reindex(text.index, fill_value=False).astype(bool)
+    if col.kind in _CONVERTERS:
+        return _CONVERTERS[col.kind](present, text.index, col, path, log)
+    if col.kind in _CHECKS:
+        _CHECKS[col.kind](present, col, path, log)
     return text.where(~blank)
+
+
+# Kinds of column read into other values: each (non-blank text, the column's full index, ...) -> the column.
+
+def _parse_numbers(present: pd.Series, index: pd.Index, col: Column, path: Path, log: ProblemLog) -> pd.Series:
+    numbers = pd.to_numeric(present.str.replace(",", "", regex=False), errors="coerce")
+    for row in numbers.index[numbers.isna()]:
+        log.add(path, f"expected a number, found '{present[row]}'", row=int(row), column=col.name)
+    if col.minimum is not None:
+        for row, number in numbers[numbers < col.minimum].items():
+            log.add(path, f"must not be negative, found {number:g}" if col.minimum == 0
+                    else f"expected at least {col.minimum:g}, found {number:g}", row=int(row), column=col.name)
+    if col.integer:
+        for row, number in numbers[numbers.notna() & (numbers % 1 != 0)].items():
+            log.add(path, f"expected a whole number, found {number:g}", row=int(row), column=col.name)
+    return numbers.reindex(index).astype("float64")
+
+
+def _parse_dates(present: pd.Series, index: pd.Index, col: Column, path: Path, log: ProblemLog) -> pd.Series:
+    parsed = pd.to_datetime(present.where(present.str.match(DATE_PATTERN)), format="%Y-%m-%d", errors="coerce")
+    for row in parsed.index[parsed.isna()]:
+        log.add(path, f"expected a date YYYY-MM-DD, found '{present[row]}'", row=int(row), column=col.name)
+    return parsed.reindex(index)
+
+
+def _parse_bools(present: pd.Series, index: pd.Index, col: Column, path: Path, log: ProblemLog) -> pd.Series:
+    lowered = present.str.lower()
+    for row, value in present[~lowered.isin(TRUE_WORDS | FALSE_WORDS)].items():
+        log.add(path, f"expected true or false, found '{value}'", row=int(row), column=col.name)
+    return lowered.isin(TRUE_WORDS).reindex(index, fill_value=False).astype(bool)
+
+
+# Kinds of column kept as text: each checks the non-blank values.
+
+def _check_financial_years(present: pd.Series, col: Column, path: Path, log: ProblemLog) -> None:
+    for row, value in present.items():
+        try:
+            financial_year_start(value)
+        except ValueError as error:
+            log.add(path, str(error), row=int(row), column=col.name)
+
+
+def _check_choices(present: pd.Series, col: Column, path: Path, log: ProblemLog) -> None:
+    for row, value in present[~present.isin(col.choices)].items():
+        log.add(path, f"unknown value '{value}' (allowed: {', '.join(col.choices)})", row=int(row), column=col.name)
+
+
+def _check_council_codes(present: pd.Series, col: Column, path: Path, log: ProblemLog) -> None:
+    for row, value in present.items():
+        if not COUNCIL_CODE_PATTERN.match(value):
+            log.add(path, f"expected an ONS council code like E06000045, found '{value}'", row=int(row), column=col.name)
+
+
+_CONVERTERS = {"number": _parse_numbers, "date": _parse_dates, "bool": _parse_bools}
+_CHECKS = {"financial_year": _check_financial_years, "choice": _check_choices, "council": _check_council_codes}
 
 
 def _duplicates(frame: pd.DataFrame, keys: list[str], path: Path, log: ProblemLog, what: str) -> None:

@@ -48,7 +48,7 @@ from benchmark.comparators import comparator_pairs, describe_method, load_config
 from benchmark.data.tidy import financial_year_start
 from benchmark.errors import UserError
 from benchmark.metrics.compute import metric_panel
-from benchmark.metrics.funnel import Z95, Z998, funnel_limits, standard_error  # noqa: F401  (Z95, Z998: part of this module's API)
+from benchmark.metrics.funnel import Z95, Z998, funnel_limits, standard_error  # Z95, Z998: part of this module's API too
 from benchmark.metrics.registry import metric_table
 
 MAD_SCALE = 1.4826

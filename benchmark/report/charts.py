@@ -19,15 +19,15 @@ import math
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.transforms import offset_copy  # noqa: E402
-from PIL import Image  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.transforms import offset_copy
+from PIL import Image
 
 # one formula for the statistics and the charts (the limits drawn are the limits flagged)
-from benchmark.metrics.funnel import Z95, Z998, funnel_limits  # noqa: E402,F401
+from benchmark.metrics.funnel import Z95, Z998, funnel_limits
 
 COUNCIL = "#12436D"
 OTHERS = "#BFBFBF"
@@ -89,7 +89,7 @@ def _in_view(axis) -> list:
     labels = axis.get_majorticklabels()  # also brings the ticks' texts and positions up to date
     low, high = sorted(axis.get_view_interval())
     close = (high - low) * 1e-9  # a tick at 1.2000000000000002 on an axis ending at 1.2 is drawn
-    return [label for loc, label in zip(axis.get_majorticklocs(), labels) if low - close <= loc <= high + close]
+    return [label for loc, label in zip(axis.get_majorticklocs(), labels, strict=False) if low - close <= loc <= high + close]
 
 
 def _layout(fig: Figure, ax, row_labels: list = ()) -> None:

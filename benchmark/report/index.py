@@ -87,7 +87,8 @@ def index_html(results, title: str, started: str) -> str:
         name = html.escape(r.name)
         if r.status == "succeeded":
             link = f'<a href="{html.escape(r.code)}/report.html">{name}</a>'
-            files = " ".join(f'<a href="{html.escape(r.code)}/{f}">{f}</a>' for f in ("pack.html", "pack.pdf", "report.pdf", "tables.xlsx", "metrics.csv", "budget.csv", "report.ipynb")
+            files = " ".join(f'<a href="{html.escape(r.code)}/{f}">{f}</a>'
+                             for f in ("pack.html", "pack.pdf", "report.pdf", "tables.xlsx", "metrics.csv", "budget.csv", "report.ipynb")
                              if f in r.files)
             status = "succeeded"
         else:

@@ -12,7 +12,6 @@ from pathlib import Path
 from benchmark.errors import UserError
 
 
-
 @dataclass(frozen=True)
 class Parameter:
     name: str
@@ -28,32 +27,58 @@ class Parameter:
 
 
 PARAMETERS: tuple[Parameter, ...] = (
-    Parameter("council", str, "E06000045", "ONS code of the council the report is about (e.g. E06000045); names and CASSR codes are accepted by the runner and replaced by the ONS code"),
+    Parameter("council", str, "E06000045",
+              "ONS code of the council the report is about (e.g. E06000045); names and CASSR codes are accepted by the runner and replaced by the ONS code"),
     Parameter("year", (str, type(None)), None, "financial year of the metrics, YYYY-YY; null = each metric's latest year with data"),
-    Parameter("comparator_method", (str, type(None)), None, "comparator group: null = the default for the council and year (statistical peers on the report's geography year; the nearest-neighbour set of a government data project, NN.json, only while that year is within NN.json's April 2021 geography; region for Isles of Scilly and City of London); nn = NN.json's set; statistical = the toolkit's own peers (NHS England's peer-group method); region; type; england; custom = custom_comparators",
+    Parameter("comparator_method", (str, type(None)), None,
+              "comparator group: null = the default for the council and year (statistical peers on the report's geography year; the nearest-neighbour set of a "
+              "government data project, NN.json, only while that year is within NN.json's April 2021 geography; region for Isles of Scilly and City of "
+              "London); nn = NN.json's set; statistical = the toolkit's own peers (NHS England's peer-group method); region; type; england; custom = "
+              "custom_comparators",
               (None, "nn", "statistical", "region", "type", "england", "custom")),
     Parameter("comparator_k", int, 15, "number of statistical neighbours (comparator_method: statistical)"),
     Parameter("custom_comparators", list, [], "ONS codes or names of the comparator councils (comparator_method: custom)"),
-    Parameter("budget_year", (str, type(None)), None, "financial year of the base budget, YYYY-YY, from the base year (the newest revenue outturn in the data) to five years after it; null = two years after the newest outturn"),
-    Parameter("fee_inflation_pct", (int, float), 3.0, "price inflation, % a year, on every line's running expenses (care fees and everything other than staff), from the base year to the budget year"),
+    Parameter("budget_year", (str, type(None)), None,
+              "financial year of the base budget, YYYY-YY, from the base year (the newest revenue outturn in the data) to five years after it; null = two "
+              "years after the newest outturn"),
+    Parameter("fee_inflation_pct", (int, float), 3.0,
+              "price inflation, % a year, on every line's running expenses (care fees and everything other than staff), from the base year to the budget year"),
     Parameter("pay_inflation_pct", (int, float), 3.0, "pay inflation, % a year, on every line's employee costs"),
-    Parameter("income_inflation_pct", (int, float, type(None)), None, "growth of client contributions and other income, % a year on top of volume; null = income moves with its line's gross spend"),
-    Parameter("demographic_growth_pct", (int, float, type(None)), None, "population growth, % a year, for years after the latest ONS estimate in the data; null = the council's own average growth over up to five years to that estimate, on the same census basis"),
+    Parameter("income_inflation_pct", (int, float, type(None)), None,
+              "growth of client contributions and other income, % a year on top of volume; null = income moves with its line's gross spend"),
+    Parameter("demographic_growth_pct", (int, float, type(None)), None,
+              "population growth, % a year, for years after the latest ONS estimate in the data; null = the council's own average growth over up to five years "
+              "to that estimate, on the same census basis"),
     Parameter("cost_per_fte_gbp", (int, float), 45_000.0, "cost of one FTE incl. on-costs, in base-year pay (the staffing scenario: change in FTE x this)"),
-    Parameter("budget_scenarios", list, [], "scenarios of the base budget: list of mappings with name, label, description, volume (own|needs_model), unit_cost (own|comparator_median|fee_schedule), staffing_ratio (null|own|comparator_average), income_share (own|comparator_median); the first is the reference; empty = current pattern, comparator median, needs model, care homes at the fee schedule and staffing at the comparators' ratio (the last two where the council has the files)"),
+    Parameter("budget_scenarios", list, [],
+              "scenarios of the base budget: list of mappings with name, label, description, volume (own|needs_model), unit_cost "
+              "(own|comparator_median|fee_schedule), staffing_ratio (null|own|comparator_average), income_share (own|comparator_median); the first is the "
+              "reference; empty = current pattern, comparator median, needs model, care homes at the fee schedule and staffing at the comparators' ratio (the "
+              "last two where the council has the files)"),
     Parameter("high_cost_threshold_gbp", (int, float), 1000.0, "weekly cost above which a package counts as high-cost (package extract)"),
     Parameter("review_months", int, 12, "a package is overdue for review after this many months without one"),
-    Parameter("price_index", dict, {}, "the council's price index for real-terms trends: financial year -> index number (e.g. {\"2017-18\": 81.9, \"2024-25\": 100.0}, from the deflator the council uses, e.g. HM Treasury's GDP deflator); every trend year needs one; empty = trends in cash only"),
-    Parameter("plausibility_overrides", list, [], "plausibility checks of the council's own files to waive, by rule name: staff_per_1000_65plus (0.1 to 20 staff FTE per 1,000 aged 65+), care_home_weekly_fee (£100 to £5,000 a week), bcf_pooled_to_minimum (0.5 to 50 times the NHS minimum); only for a figure checked and known to be right: the report then says the check was waived"),
+    Parameter("price_index", dict, {},
+              "the council's price index for real-terms trends: financial year -> index number (e.g. {\"2017-18\": 81.9, \"2024-25\": 100.0}, from the "
+              "deflator the council uses, e.g. HM Treasury's GDP deflator); every trend year needs one; empty = trends in cash only"),
+    Parameter("plausibility_overrides", list, [],
+              "plausibility checks of the council's own files to waive, by rule name: staff_per_1000_65plus (0.1 to 20 staff FTE per 1,000 aged 65+), "
+              "care_home_weekly_fee (£100 to £5,000 a week), bcf_pooled_to_minimum (0.5 to 50 times the NHS minimum); only for a figure checked and known to "
+              "be right: the report then says the check was waived"),
     Parameter("rag_amber_z", (int, float), 1.0, "robust z-score (in MADs from the comparator median) from which a difference is flagged amber"),
     Parameter("rag_red_z", (int, float), 2.0, "robust z-score from which a difference is flagged red (and beyond the 99.8% funnel limit, where there is one)"),
-    Parameter("rag_material_pct", (int, float), 5.0, "a difference is a finding (flagged, and worded higher, lower, older ...) only if it is also material: at least this % of the comparator median (every metric but percentages); otherwise the council is 'similar to' its comparators"),
-    Parameter("rag_material_points", (int, float), 0.2, "for metrics in % (shares, rates of placements): the difference must be at least this many percentage points to be material"),
-    Parameter("rag_material_count", (int, float), 1.0, "for rates of people or staff (per 100,000, per 1,000, % of placements): the difference must also come to at least this many people, admissions or FTE in the council's own population to be material"),
+    Parameter("rag_material_pct", (int, float), 5.0,
+              "a difference is a finding (flagged, and worded higher, lower, older ...) only if it is also material: at least this % of the comparator median "
+              "(every metric but percentages); otherwise the council is 'similar to' its comparators"),
+    Parameter("rag_material_points", (int, float), 0.2,
+              "for metrics in % (shares, rates of placements): the difference must be at least this many percentage points to be material"),
+    Parameter("rag_material_count", (int, float), 1.0,
+              "for rates of people or staff (per 100,000, per 1,000, % of placements): the difference must also come to at least this many people, admissions "
+              "or FTE in the council's own population to be material"),
     Parameter("local_dir", (str, type(None)), None, "folder of councils' own files (one sub-folder per ONS code); null = the data folder's 'local'"),
     Parameter("data_dir", (str, type(None)), None, "data folder with a 'raw' folder inside; null = the shipped data"),
     Parameter("shared_dir", (str, type(None)), None, "set by the runner: results shared by every council of a run (computed once)"),
-    Parameter("export_dir", (str, type(None)), None, "set by the runner: folder the report writes its tables to (metrics.csv, budget.csv, tables.xlsx, headlines.json); null = not written"),
+    Parameter("export_dir", (str, type(None)), None,
+              "set by the runner: folder the report writes its tables to (metrics.csv, budget.csv, tables.xlsx, headlines.json); null = not written"),
 )
 
 BY_NAME = {p.name: p for p in PARAMETERS}

@@ -47,7 +47,7 @@ def print_pdf(page: Path, pdf: Path, browser: str) -> Path:
             command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                        "--disable-component-update", "--no-first-run", "--no-pdf-header-footer", f"--user-data-dir={profile}",
                        f"--print-to-pdf={temporary}", page.as_uri()]
-            done = subprocess.run(command, capture_output=True, timeout=PRINT_TIMEOUT_S, stdin=subprocess.DEVNULL)
+            done = subprocess.run(command, capture_output=True, timeout=PRINT_TIMEOUT_S, stdin=subprocess.DEVNULL, check=False)
         if not temporary.is_file() or temporary.stat().st_size == 0:
             detail = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
             raise RuntimeError(f"Chromium made no PDF of {page.name} (exit {done.returncode}{': ' + detail[-1] if detail else ''})")

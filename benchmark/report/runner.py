@@ -44,6 +44,7 @@ is put first on ``JUPYTER_PATH`` for the worker processes.
 from __future__ import annotations
 
 import concurrent.futures as futures
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -136,15 +137,32 @@ def _resolve_path(value: str) -> Path:
 
 def check_values(values: dict, source: str, registry, data: str | None = None) -> dict:
     """Beyond types: the council, comparator councils, years, budget scenarios and folders (one-line errors naming ``source``)."""
-    from benchmark.data.store import resolve_data_dir
-    from benchmark.data.tidy import financial_year_start
-
     values = dict(values)
+    council = _find_council(values, source, registry)
+    values["council"] = council.ons_code
+    _check_years(values, source, council)
+    values["custom_comparators"] = _checked_custom_comparators(values, source, registry, council)
+    _check_settings(values, source)
+    _check_budget_scenarios(values, source)
+    if data is not None:
+        values["data_dir"] = str(Path(data).resolve())
+    values["data_dir"] = _checked_data_dir(values["data_dir"], source)
+    values["local_dir"] = _checked_local_dir(values["local_dir"], source)
+    return values
+
+
+def _find_council(values: dict, source: str, registry):
+    """The council the parameters name (an ONS code, CASSR code or name) in their year."""
     try:
-        council = registry.find(values["council"], values.get("year"))
+        return registry.find(values["council"], values.get("year"))
     except UserError as error:
         raise UserError(f"{source}: council: {error}") from None
-    values["council"] = council.ons_code
+
+
+def _check_years(values: dict, source: str, council) -> None:
+    """``year`` and ``budget_year`` are financial years (YYYY-YY), and the council had adult social care duties in ``year``."""
+    from benchmark.data.tidy import financial_year_start
+
     for key in ("year", "budget_year"):
         if values.get(key) is not None:
             try:
@@ -153,17 +171,24 @@ def check_values(values: dict, source: str, registry, data: str | None = None) -
                 raise UserError(f"{source}: parameter '{key}': {error}") from None
     if values["year"] is not None and not council.exists_in(values["year"]):
         raise UserError(f"{source}: {council.name} ({council.ons_code}) did not have adult social care duties in {values['year']}")
+
+
+def _checked_custom_comparators(values: dict, source: str, registry, council) -> list:
+    """The custom comparator councils as ONS codes."""
     from benchmark.comparators import resolve_custom
 
     try:  # the council itself, a council twice or an unknown one: refused, never silently dropped
-        custom = resolve_custom(registry, values["custom_comparators"], values.get("year"), council=council.ons_code)
+        return resolve_custom(registry, values["custom_comparators"], values.get("year"), council=council.ons_code)
     except UserError as error:
         raise type(error)(f"{source}: parameter 'custom_comparators': {error}") from None
-    values["custom_comparators"] = custom
+
+
+def _check_settings(values: dict, source: str) -> None:
+    """The comparator group, flag thresholds and package settings: in range and consistent with each other."""
     for key in ("rag_material_pct", "rag_material_points", "rag_material_count"):
         if values.get(key, 0) < 0:
             raise UserError(f"{source}: parameter '{key}' must not be negative, found {values[key]}")
-    if values["comparator_method"] == "custom" and not custom:
+    if values["comparator_method"] == "custom" and not values["custom_comparators"]:
         raise UserError(f"{source}: comparator_method is custom but custom_comparators is empty")
     if values["comparator_k"] < 1:
         raise UserError(f"{source}: parameter 'comparator_k' must be at least 1, found {values['comparator_k']}")
@@ -172,6 +197,10 @@ def check_values(values: dict, source: str, registry, data: str | None = None) -
     for key in ("high_cost_threshold_gbp", "review_months"):
         if values[key] <= 0:
             raise UserError(f"{source}: parameter '{key}' must be positive, found {values[key]}")
+
+
+def _check_budget_scenarios(values: dict, source: str) -> None:
+    """Every budget scenario is a named mapping, and the budget's parameters build."""
     for i, scenario in enumerate(values["budget_scenarios"]):
         if not isinstance(scenario, dict) or "name" not in scenario:
             raise UserError(f"{source}: budget_scenarios item {i + 1} must be a mapping with at least a name")
@@ -181,19 +210,28 @@ def check_values(values: dict, source: str, registry, data: str | None = None) -
         raise UserError(f"{source}: {error}") from None
     except TypeError as error:
         raise UserError(f"{source}: budget_scenarios: {error}") from None
-    if data is not None:
-        values["data_dir"] = str(Path(data).resolve())
-    if values["data_dir"] is not None:
-        try:
-            values["data_dir"] = str(resolve_data_dir(_resolve_path(values["data_dir"])).resolve())
-        except UserError as error:
-            raise UserError(f"{source}: data_dir: {error}") from None
-    if values["local_dir"] is not None:
-        local = _resolve_path(values["local_dir"])
-        if not local.is_dir():
-            raise UserError(f"{source}: local_dir {values['local_dir']}: folder not found")
-        values["local_dir"] = str(local.resolve())
-    return values
+
+
+def _checked_data_dir(data_dir: str | None, source: str) -> str | None:
+    """The data folder as an absolute path (None: the shipped data)."""
+    from benchmark.data.store import resolve_data_dir
+
+    if data_dir is None:
+        return None
+    try:
+        return str(resolve_data_dir(_resolve_path(data_dir)).resolve())
+    except UserError as error:
+        raise UserError(f"{source}: data_dir: {error}") from None
+
+
+def _checked_local_dir(local_dir: str | None, source: str) -> str | None:
+    """The folder of the councils' own files as an absolute path, which must exist (None: the data folder's)."""
+    if local_dir is None:
+        return None
+    local = _resolve_path(local_dir)
+    if not local.is_dir():
+        raise UserError(f"{source}: local_dir {local_dir}: folder not found")
+    return str(local.resolve())
 
 
 def council_parameter_file(code: str, parameters_dir: Path = PARAMETERS_DIR) -> Path:
@@ -220,37 +258,53 @@ def plan(councils: list[str], *, all_councils: bool = False, params_files: list[
     if params_files:
         for name in params_files:
             path = Path(name)
-            values = read_parameter_file(path)
-            if "council" not in _explicit_keys(path):
-                raise UserError(f"{path}: the parameter file must set 'council'")
-            if year is not None:
-                values["year"] = year
-            checked = check_values(values, str(path), registry, data)
-            years.check(checked, str(path))
-            sets.append((_with_method(checked, data), str(path), sha256_of(path)))
+            values = _read_council_file(path)
+            sets.append((_checked_set(values, str(path), year, registry, data, years), str(path), sha256_of(path)))
     else:
-        if all_councils:
-            codes = list(registry.table["ons_code"])
-        else:
-            codes = [registry.find(c, year).ons_code for c in councils]  # unknown: one line naming the closest
+        # an unknown council: one line naming the closest
+        codes = list(registry.table["ons_code"]) if all_councils else [registry.find(c, year).ons_code for c in councils]
         for code in dict.fromkeys(codes):
-            path = council_parameter_file(code, parameters_dir)
-            if path.is_file():
-                values, source, digest = read_parameter_file(path), str(path), sha256_of(path)
-                if values["council"] != code and registry.find(values["council"]).ons_code != code:
-                    raise UserError(f"{path}: council is {values['council']!r}, but the file is named for {code}")
-            else:
-                values, source, digest = check_parameters({"council": code}, f"council {code}"), "defaults", None
-            if year is not None:
-                values["year"] = year
-            checked = check_values(values, source, registry, data)
-            years.check(checked, source)
-            sets.append((_with_method(checked, data), source, digest))
+            values, source, digest = _council_parameters(code, registry, parameters_dir)
+            sets.append((_checked_set(values, source, year, registry, data, years), source, digest))
+    _refuse_duplicate_councils(sets)
+    return sets
+
+
+def _read_council_file(path: Path) -> dict:
+    """A parameter file given with ``--params``: it must name its council."""
+    values = read_parameter_file(path)
+    if "council" not in _explicit_keys(path):
+        raise UserError(f"{path}: the parameter file must set 'council'")
+    return values
+
+
+def _council_parameters(code: str, registry, parameters_dir: Path) -> tuple[dict, str, str | None]:
+    """A council's parameters, their source and the file's sha256: ``parameters/<ONS code>.yml``
+    if there is one (and it is about that council), else the defaults."""
+    path = council_parameter_file(code, parameters_dir)
+    if not path.is_file():
+        return check_parameters({"council": code}, f"council {code}"), "defaults", None
+    values, source, digest = read_parameter_file(path), str(path), sha256_of(path)
+    if values["council"] != code and registry.find(values["council"]).ons_code != code:
+        raise UserError(f"{path}: council is {values['council']!r}, but the file is named for {code}")
+    return values, source, digest
+
+
+def _checked_set(values: dict, source: str, year: str | None, registry, data: str | None, years: _YearsInData) -> dict:
+    """One council's parameters with ``--year`` applied, checked (values, then the years the data has)
+    and its comparator method resolved."""
+    if year is not None:
+        values["year"] = year
+    checked = check_values(values, source, registry, data)
+    years.check(checked, source)
+    return _with_method(checked, data)
+
+
+def _refuse_duplicate_councils(sets: list[tuple[dict, str, str | None]]) -> None:
     codes = [values["council"] for values, _, _ in sets]
     duplicates = sorted({c for c in codes if codes.count(c) > 1})
     if duplicates:
         raise UserError(f"report: council(s) given more than once: {', '.join(duplicates)}")
-    return sets
 
 
 def _with_method(values: dict, data: str | None) -> dict:
@@ -346,7 +400,7 @@ def _same_python(executable: str) -> bool:
 # ----------------------------------------------------------------------------------------------
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def _failure_message(error: BaseException) -> str:
@@ -395,7 +449,7 @@ def run_council(job: CouncilJob) -> CouncilResult:
         replace_folder(partial, final)
         error_log.unlink(missing_ok=True)
         result.status = "succeeded"
-    except BaseException as error:  # noqa: BLE001 - recorded, the run goes on (KeyboardInterrupt too: the parent decides)
+    except BaseException as error:  # recorded, the run goes on (KeyboardInterrupt too: the parent decides)
         result.error = _failure_message(error)
         text = f"{job.name} ({job.code}) failed at {_now()}\n{result.error}\n\n{traceback.format_exc()}"
         captured = _read_captured(stderr_path)
@@ -611,7 +665,7 @@ def read_manifest_entries(out_dir: Path) -> dict[str, CouncilResult]:
 def _entry_from_folder(folder: Path, name: str) -> CouncilResult:
     """A council folder without a manifest entry (written by a run that was killed, or an older
     version): complete, since folders are renamed into place whole; its time is the folder's."""
-    written = dt.datetime.fromtimestamp(folder.stat().st_mtime, dt.timezone.utc).isoformat(timespec="seconds")
+    written = dt.datetime.fromtimestamp(folder.stat().st_mtime, dt.UTC).isoformat(timespec="seconds")
     try:
         headlines = json.loads((folder / "headlines.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -716,7 +770,6 @@ def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Pat
     (and the pack) to PDF with headless Chromium where it is installed, and says once where it is not.
     """
     from benchmark.data.store import load_tables
-    from benchmark.report.shared import base_digest, data_key
 
     started, clock = _now(), time.perf_counter()
     out_dir = Path(out_dir).resolve()
@@ -745,20 +798,12 @@ def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Pat
     interrupted = False
     try:
         _start_workers(pool, workers)  # their kernels start now, alongside the checks and the shared step
-        shared_digests = {}
-        for values, _, _ in parameter_sets:
-            key = data_key(values)
-            if key not in shared_digests:
-                shared_digests[key] = base_digest(tables_by_dir[values["data_dir"]], key)
+        shared_digests = _shared_digests(parameter_sets, tables_by_dir)
         check_local_files(parameter_sets, tables_by_dir, shared_digests)
         notebook_sha256 = sha256_of(notebook)
-        for values, source, digest in parameter_sets:
-            differences = tables_by_dir[values["data_dir"]].provenance["differs_from_shipped"]
-            run_jobs.append(CouncilJob(values["council"], names[values["council"]], dict(values), source, digest, str(notebook),
-                                       str(out_dir), kernel_name, cell_timeout_s, str(ROOT), with_tables, warm_kernel=not fresh_kernels,
-                                       inputs_sha256=inputs_digest(values, shared_digests[data_key(values)], notebook_sha256, with_tables,
-                                                                   extras),
-                                       data_differs_from_shipped=dict(sorted(differences.items())), pack=pack, pdf_browser=pdf_browser))
+        run_jobs = _council_jobs(parameter_sets, tables_by_dir, names, shared_digests, notebook, notebook_sha256, out_dir,
+                                 kernel_name=kernel_name, cell_timeout_s=cell_timeout_s, with_tables=with_tables,
+                                 fresh_kernels=fresh_kernels, extras=extras, pack=pack, pdf_browser=pdf_browser)
         out_dir.mkdir(parents=True, exist_ok=True)
         with OutputLock(out_dir):
             earlier = read_manifest_entries(out_dir)
@@ -767,18 +812,11 @@ def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Pat
                 remove_leftovers(out_dir)
                 to_run = []
                 for job in run_jobs:
-                    before = earlier.get(job.code)
-                    if (not force and before is not None and before.status == "succeeded" and before.inputs_sha256 == job.inputs_sha256
-                            and all((out_dir / job.code / name).is_file() for name in before.files or ["report.html"])):
+                    if _written_with_same_inputs(job, earlier.get(job.code), out_dir, force):
                         skipped.append(job.code)
                     else:
                         to_run.append(job)
-                if to_run and shared:
-                    from benchmark.data.store import resolve_data_dir
-                    from benchmark.report.shared import prepare_shared
-
-                    loaded = {resolve_data_dir(d): tables for d, tables in tables_by_dir.items()}
-                    shared_dir = str(Path(prepare_shared([job.parameters for job in to_run], out_dir / ".shared", loaded)).resolve())
+                shared_dir = _shared_results(to_run, shared, tables_by_dir, out_dir)
                 for job in to_run:
                     job.parameters["shared_dir"] = shared_dir
                 _run_jobs(pool, to_run, results, out_dir, progress)
@@ -813,11 +851,58 @@ def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Pat
         pool.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(kernel_logs, ignore_errors=True)
         _restore_interrupts(interrupt_handler)
-        if terminate_handler is not None:
-            signal.signal(signal.SIGTERM, terminate_handler)
+        _restore_terminate(terminate_handler)
     if interrupted:
         raise RunInterrupted(sum(r.status == "succeeded" for r in results.values()) + len(skipped), len(parameter_sets))
     return RunSummary(out_dir, ordered, out_dir / MANIFEST_NAME, out_dir / INDEX_NAME, skipped)
+
+
+def _shared_digests(parameter_sets, tables_by_dir: dict) -> dict:
+    """The digest of the shared results (:func:`benchmark.report.shared.base_digest`) for each data
+    and local folder of the run, computed once per folder."""
+    from benchmark.report.shared import base_digest, data_key
+
+    shared_digests = {}
+    for values, _, _ in parameter_sets:
+        key = data_key(values)
+        if key not in shared_digests:
+            shared_digests[key] = base_digest(tables_by_dir[values["data_dir"]], key)
+    return shared_digests
+
+
+def _council_jobs(parameter_sets, tables_by_dir: dict, names: dict, shared_digests: dict, notebook: Path, notebook_sha256: str,
+                  out_dir: Path, *, kernel_name: str, cell_timeout_s: int, with_tables: bool, fresh_kernels: bool, extras: dict,
+                  pack: str | None, pdf_browser: str | None) -> list[CouncilJob]:
+    """One job per council, in run order, each with the digest of its inputs (:func:`inputs_digest`)."""
+    from benchmark.report.shared import data_key
+
+    jobs = []
+    for values, source, digest in parameter_sets:
+        differences = tables_by_dir[values["data_dir"]].provenance["differs_from_shipped"]
+        jobs.append(CouncilJob(values["council"], names[values["council"]], dict(values), source, digest, str(notebook),
+                               str(out_dir), kernel_name, cell_timeout_s, str(ROOT), with_tables, warm_kernel=not fresh_kernels,
+                               inputs_sha256=inputs_digest(values, shared_digests[data_key(values)], notebook_sha256, with_tables, extras),
+                               data_differs_from_shipped=dict(sorted(differences.items())), pack=pack, pdf_browser=pdf_browser))
+    return jobs
+
+
+def _written_with_same_inputs(job: CouncilJob, before: CouncilResult | None, out_dir: Path, force: bool) -> bool:
+    """Whether an earlier run wrote this council with the same inputs and its files are all still
+    there, so that it is skipped (never with ``force``)."""
+    return (not force and before is not None and before.status == "succeeded" and before.inputs_sha256 == job.inputs_sha256
+            and all((out_dir / job.code / name).is_file() for name in before.files or ["report.html"]))
+
+
+def _shared_results(to_run: list[CouncilJob], shared: bool, tables_by_dir: dict, out_dir: Path) -> str | None:
+    """The folder of the results every council of the run shares, computed (or read from the report
+    cache) once; None when no council is to run or ``shared`` is off."""
+    if not (to_run and shared):
+        return None
+    from benchmark.data.store import resolve_data_dir
+    from benchmark.report.shared import prepare_shared
+
+    loaded = {resolve_data_dir(d): tables for d, tables in tables_by_dir.items()}
+    return str(Path(prepare_shared([job.parameters for job in to_run], out_dir / ".shared", loaded)).resolve())
 
 
 def _pdf_browser(pdf: bool) -> str | None:
@@ -860,7 +945,7 @@ def _run_jobs(pool, jobs: list[CouncilJob], results: dict[str, CouncilResult], o
             job = pending[future]
             try:
                 result = future.result()
-            except Exception as error:  # the worker process itself died (e.g. killed): record, go on
+            except Exception as error:  # noqa: BLE001 - the worker process itself died (e.g. killed): record, go on
                 now = _now()
                 result = CouncilResult(job.code, job.name, "failed", now, now, 0.0, job.parameters, job.parameter_source,
                                        error=_failure_message(error), inputs_sha256=job.inputs_sha256,
@@ -909,6 +994,12 @@ def _restore_interrupts(handler) -> None:
         signal.signal(signal.SIGINT, handler)
 
 
+def _restore_terminate(handler) -> None:
+    """Put back the SIGTERM handler :func:`_stop_like_an_interrupt` replaced (None: it replaced none)."""
+    if handler is not None:
+        signal.signal(signal.SIGTERM, handler)
+
+
 def _start_workers(pool, workers: int) -> None:
     """Start every worker process now (the pool starts one per task while none is idle).
 
@@ -933,10 +1024,8 @@ def _stop_workers(pool) -> None:
     processes = list((getattr(pool, "_processes", None) or {}).values())  # the executor has no public way to stop running tasks
     descendants = []
     for process in processes:
-        try:
+        with contextlib.suppress(psutil.Error, TypeError):
             descendants += psutil.Process(process.pid).children(recursive=True)
-        except (psutil.Error, TypeError):
-            pass
         if process.is_alive():
             process.terminate()
     deadline = time.monotonic() + STOP_TIMEOUT_S
@@ -947,10 +1036,8 @@ def _stop_workers(pool) -> None:
             process.join(1)
     _, alive = psutil.wait_procs(descendants, timeout=max(0.5, deadline - time.monotonic()))
     for leftover in alive:
-        try:
+        with contextlib.suppress(psutil.Error):
             leftover.kill()
-        except psutil.Error:
-            pass
 
 
 def _stop_worker(signum, frame) -> None:
