@@ -362,3 +362,18 @@ def test_expected_spend_carries_the_councils_position_against_need_forward():
     assert out["pi_low_gbp"] == pytest.approx(660_737.1318 + 551_670.08)
     assert out["pi_high_gbp"] == pytest.approx(1_651_842.830 + 1_103_340.16)
     assert np.isnan(expected_spend(b, {"65+": ratios["65+"]}, {"year": "2017-18"})["expected_gbp"])  # one model missing: missing
+
+
+def test_a_council_created_since_the_trend_began_grows_from_its_first_estimate(tables):
+    """North Yorkshire (E06000065, a unitary since April 2023) has ONS estimates from mid-2022 only, so its
+    trend runs from mid-2022 to mid-2024, not from mid-2021: 65+ 158,279 then 165,203 (ONS MYE2), so
+    mid-2026 is 165,203 x (165,203 / 158,279) ^ (2 / 2) / 165,203 = 1.043745 times mid-2024.  Before,
+    its trend was missing and every line of its budget with it."""
+    from benchmark.budget.base_budget import population_path
+
+    path, how = population_path(tables, "65+", "2024-25", "2026-27", None)
+    assert path.at["E06000065", "2026-27"] == pytest.approx(165203 / 158279, rel=1e-9)
+    assert "from mid-2021 to mid-2024" in how  # the window; North Yorkshire's own note says where its trend starts
+    budget = council_budget(tables, "E06000065", group="statistical")  # no set of its own in NN.json
+    assert budget.totals["total_gbp"].notna().all()
+    assert any("65+ population from mid-2022 (its first estimate) to mid-2024" in note for note in budget.notes)

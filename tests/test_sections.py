@@ -32,3 +32,15 @@ def test_a_built_section_carries_its_module_heading():
     section = report.section("bcf")
     assert section.key == "bcf" and section.name == "Better Care Fund"
     assert '<p style="color:#3D3D3D;font-size:0.9em">Better Care Fund</p>' in section.to_html()
+
+
+def test_a_budget_with_every_line_missing_says_so_instead_of_failing_to_draw():
+    """All-missing lines (as North Yorkshire's were when its population trend was missing) gave a chart with NaN
+    axis limits and a failed report; now the section says there is nothing to draw."""
+    import numpy as np
+
+    report = content.ReportContent.build({**{p.name: p.default for p in PARAMETERS}, "council": "Southampton"})
+    report.budget.lines = report.budget.lines.assign(amount_gbp=np.nan)
+    section = report.section("budget")
+    assert "No charts: every line of the budget is missing; the notes below say why." in section.paragraphs
+    assert section.figures == []

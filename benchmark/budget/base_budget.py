@@ -292,6 +292,7 @@ def _population_path(tables, age_band: str, from_year: str, to_year: str, growth
         raise UserError(f"no ONS mid-{start} estimate in the data: the base year {from_year} needs it")
     known = min(end, latest)
     how = f"ONS mid-year estimates, mid-{start} to mid-{known}" if known > start else f"ONS mid-{start} estimate"
+    trend_from = None  # per council, the mid-year its own trend starts from
     if end > latest:
         first = _trend_start(tables, latest)
         if growth_pct is None:
@@ -299,7 +300,14 @@ def _population_path(tables, age_band: str, from_year: str, to_year: str, growth
             if span < 1:
                 raise UserError(f"no earlier ONS estimate on the same basis as mid-{latest}: set demographic_growth_pct "
                                 f"for the years after mid-{latest}")
-            yearly = (series[latest] / series[first]) ** (1 / span)
+            # a council created since mid-{first} (North Yorkshire, Somerset, Cumberland ... in 2023) is measured
+            # from its first estimate in the window
+            window = series[[y for y in range(first, latest + 1) if y in series.columns]]
+            own_first = window.notna().idxmax(axis=1).where(window.notna().any(axis=1))
+            own_span = (latest - own_first).where(lambda s: s >= 1)
+            own_start = pd.Series([series.at[c, int(y)] if pd.notna(y) else np.nan for c, y in own_first.items()], index=series.index)
+            yearly = (series[latest] / own_start) ** (1 / own_span)
+            trend_from = own_first
             how += (f", then the council's own average growth of its {age_band} population from mid-{first} to mid-{latest} "
                     f"for {end - latest} more year(s)")
         else:
@@ -312,7 +320,20 @@ def _population_path(tables, age_band: str, from_year: str, to_year: str, growth
             path[year] = series[mid] / series[start]
         else:
             path[year] = series[latest] / series[start] * yearly ** (mid - latest)
-    return pd.DataFrame(path), how
+    out = pd.DataFrame(path)
+    if trend_from is not None:
+        out.attrs["trend_from"] = {"first": first, "by_council": trend_from.dropna().astype(int).to_dict()}
+    return out, how
+
+
+def _growth_note(path: pd.DataFrame, how: str, code: str) -> str:
+    """``how`` for one council: where its own trend starts later than the window (a council created
+    since), from its first estimate."""
+    trend = path.attrs.get("trend_from")
+    own = trend["by_council"].get(code) if trend else None
+    if own is None or own <= trend["first"]:
+        return how
+    return how.replace(f"from mid-{trend['first']} to", f"from mid-{own} (its first estimate) to")
 
 
 def _trend_start(tables, latest: int) -> int:
@@ -914,7 +935,8 @@ def council_budget(tables, council: str, params: BudgetParams | None = None, gro
                           population_65plus=float(population_65plus[0]) if len(population_65plus) else None,
                           latest_outturn=latest_outturn, population_source=population_source)
     budget.expected = expected_spend(budget, model_ratios, model_facts)
-    budget.notes = notes + budget.notes + [f"population growth: {how}" for how in dict.fromkeys(growth_how.values())]
+    budget.notes = notes + budget.notes + [f"population growth: {how}" for how in dict.fromkeys(
+        _growth_note(growth[band], growth_how[band], code) for band in growth)]
     return budget
 
 

@@ -147,7 +147,11 @@ def build(report: ReportContent) -> Section:
                             "number of people served (change in people x current cost per person) and the cost per person "
                             "(change in cost per person x the scenario's people)."))
     figures = []
-    if b.budget_year != b.base_year:
+    # a budget whose every line is missing (the notes say why) has nothing to draw: said, not a failed chart
+    if not np.isfinite(wide.to_numpy(dtype=float)).any():
+        paragraphs.append("No charts: every line of the budget is missing; the notes below say why.")
+        return Section(KEY, budget_title(report), paragraphs, tables, [], notes=list(b.notes))
+    if b.budget_year != b.base_year and np.isfinite(b.bridge["amount_gbp"].to_numpy(dtype=float)).all():
         fig, alt = charts.bridge_waterfall(b.bridge, f"From {money(b.bridge['amount_gbp'].iloc[0])} in {b.base_year} to "
                                            f"{money(b.bridge['amount_gbp'].iloc[-1])} in {b.budget_year} on the current pattern",
                                            lambda v: millions(v, 1))
