@@ -209,16 +209,22 @@ def cmd_local_panel(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from benchmark.report.runner import DEFAULT_NOTEBOOK, RunInterrupted, plan, run_reports, summary_line
+    from benchmark.report.runner import DEFAULT_NOTEBOOK, RunInterrupted, Workers, plan, pool_size, run_reports, summary_line
 
-    sets = plan(args.council, all_councils=args.all, params_files=args.params, year=args.year, data=args.data)
-    try:
-        summary = run_reports(sets, Path(args.out), jobs=args.jobs, notebook=Path(args.notebook or DEFAULT_NOTEBOOK),
-                              shared=not args.notebook_only, with_tables=not args.notebook_only, cell_timeout_s=args.timeout,
-                              fresh_kernels=args.fresh_kernels, force=args.force, pack=args.pack, pdf=args.pdf)
-    except RunInterrupted as stopped:
-        print(stopped, file=sys.stderr)
-        return 130
+    councils = None if args.all else len(args.council) + len(args.params or [])
+    if councils == 0:  # plan says what is missing
+        plan(args.council, all_councils=args.all, params_files=args.params, year=args.year, data=args.data)
+    # The workers, and their kernels, start first: the checks below run while they start, and a
+    # failed check stops them (nothing is written).
+    with Workers(pool_size(args.jobs, councils), fresh_kernels=args.fresh_kernels) as workers:
+        sets = plan(args.council, all_councils=args.all, params_files=args.params, year=args.year, data=args.data)
+        try:
+            summary = run_reports(sets, Path(args.out), jobs=args.jobs, notebook=Path(args.notebook or DEFAULT_NOTEBOOK),
+                                  shared=not args.notebook_only, with_tables=not args.notebook_only, cell_timeout_s=args.timeout,
+                                  fresh_kernels=args.fresh_kernels, force=args.force, pack=args.pack, pdf=args.pdf, workers=workers)
+        except RunInterrupted as stopped:
+            print(stopped, file=sys.stderr)
+            return 130
     for result in summary.results:
         page = summary.out_dir / result.code / "report.html"
         if result.code in summary.skipped:

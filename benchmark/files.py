@@ -1,4 +1,6 @@
-"""Atomic writes: a reader sees a whole file or none (write ``name.tmp-<pid>``, then ``os.replace``).
+"""Atomic writes: a reader sees a whole file or none (write ``name.tmp-<pid>``, then ``os.replace``);
+and paths as a user would type them (:func:`display_path`).  Standard library only: the command
+line uses this module before it imports pandas.
 
 Used by every stage that writes where others read: the data folder (raw files added, the data log,
 the catalogue record, the processed cache) and the report outputs.  A file or folder put in place
@@ -13,6 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 _TEMPORARY = re.compile(r"\.tmp-\d+$")
+
+
+def display_path(path: Path) -> str:
+    """The path as a user would type it: relative to the working directory where possible."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # different drive on Windows
+        return str(path)
 
 
 def temporary_name(path: Path) -> Path:

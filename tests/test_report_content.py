@@ -354,7 +354,7 @@ def test_charts_alt_text_and_watermark(illustrative):
         assert alt.strip()
         assert charts.has_watermark(fig) is illustrative
         html = charts.figure_html(fig, alt, "Source: test. Year: 2017-18.")
-        assert html.startswith("<figure") and 'src="data:image/png;base64,' in html and "alt=" in html and "<figcaption" in html
+        assert html.startswith("<figure") and 'src="data:image/svg+xml;base64,' in html and "alt=" in html and "<figcaption" in html
 
 
 def test_funnel_limits_match_the_metrics_engine(southampton):

@@ -556,7 +556,7 @@ def test_real_report_html_is_code_free_self_contained_and_accessible(southampton
         assert code_text not in page, code_text
     assert external_loads(page) == []
     imgs = images(page)
-    assert sum(i.get("src", "").startswith("data:image/png;base64,") for i in imgs) >= 2
+    assert sum(i.get("src", "").startswith("data:image/svg+xml;base64,") for i in imgs) >= 2
     assert all((i.get("alt") or "").strip() and not i["alt"].startswith("No description") for i in imgs), [i.get("alt") for i in imgs]
 
 

@@ -6,8 +6,7 @@ import re
 import sys
 from pathlib import Path
 
-from benchmark.data.readers import display_path
-from benchmark.data.tidy import financial_year, financial_year_start
+from benchmark.files import display_path
 
 
 def add_arguments(parser: argparse.ArgumentParser, add_data_option) -> None:
@@ -49,6 +48,8 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 
 def _next_year(year: str, kind: str) -> str:
+    from benchmark.data.tidy import financial_year, financial_year_start
+
     return financial_year(financial_year_start(year) + 1) if kind == "financial" else str(int(year) + 1)
 
 

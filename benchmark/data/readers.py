@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -18,18 +17,11 @@ import numpy as np
 import pandas as pd
 
 from benchmark.errors import DataError, Problem
+from benchmark.files import display_path
 
 #: Markers publishers use for a value that is suppressed, not available or unreliable.  They become
 #: missing (NaN), never zero.  ':' ASC-FR suppression; 'x' and '..' ONS/ASHE; '-' not applicable.
 SUPPRESSION_MARKERS = frozenset({":", "x", "..", "-", "*", "[x]", "[c]", "[z]"})
-
-
-def display_path(path: Path) -> str:
-    """The path as a user would type it: relative to the working directory where possible."""
-    try:
-        return os.path.relpath(path)
-    except ValueError:  # different drive on Windows
-        return str(path)
 
 
 class ProblemLog:

@@ -35,12 +35,12 @@ from benchmark.data.readers import display_path
 from benchmark.data.sources import SOURCES, SOURCES_BY_ID, sha256_of
 from benchmark.errors import DataError, Problem, UserError
 from benchmark.files import is_temporary, replace_folder
+from benchmark.paths import DEFAULT_DATA_DIR
 
 log = logging.getLogger(__name__)
 
 #: Bump when the cache's own layout changes (the code digest covers changes to the readers).
 CACHE_FORMAT = 2
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 LOCK_FILE = ".processed.lock"
 
 

@@ -9,7 +9,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from benchmark.data.readers import display_path
+from benchmark.files import display_path
+from benchmark.local import SEED
+from benchmark.paths import DEFAULT_LOCAL_ROOT
 
 
 def _tables(args: argparse.Namespace):
@@ -19,9 +21,6 @@ def _tables(args: argparse.Namespace):
 
 
 def add_arguments_make_examples(parser: argparse.ArgumentParser) -> None:
-    from benchmark.local.examples import SEED
-    from benchmark.local.panel import DEFAULT_LOCAL_ROOT
-
     parser.add_argument("--out", metavar="DIR", default=str(DEFAULT_LOCAL_ROOT),
                         help="folder to write the examples into (default: data/local in the toolkit)")
     parser.add_argument("--seed", type=int, default=SEED, help=f"random seed of the generated examples (default {SEED})")
@@ -40,8 +39,6 @@ def cmd_make_examples(args: argparse.Namespace) -> int:
 
 
 def add_arguments_local_panel(parser: argparse.ArgumentParser) -> None:
-    from benchmark.local.panel import DEFAULT_LOCAL_ROOT
-
     parser.add_argument("--local", metavar="DIR", default=str(DEFAULT_LOCAL_ROOT), help="local data folder (default: data/local)")
     parser.add_argument("--council", metavar="CODE_OR_NAME", default=None, help="only this council's rows")
     parser.add_argument("--out", metavar="FILE.csv", default=None, help="write CSV here instead of standard output")

@@ -30,11 +30,11 @@ import numpy as np
 import pandas as pd
 
 from benchmark.data.years import newest_year
+from benchmark.local import SEED
 from benchmark.local.compute import population_65_plus
 
 log = logging.getLogger(__name__)
 
-SEED = 20190501
 YEAR = "2018-19"
 SOUTHAMPTON, LEICESTER = "E06000045", "E06000016"
 COMPARATOR_AVERAGE = 2.6

@@ -14,13 +14,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmark.data.store import DEFAULT_DATA_DIR
 from benchmark.data.tidy import COUNCIL_CODE_PATTERN
 from benchmark.errors import DataError, Problem
 from benchmark.local import compute, plausibility, schemas
 from benchmark.local.disclosure import CAPTION as DISCLOSURE_CAPTION
-
-DEFAULT_LOCAL_ROOT = DEFAULT_DATA_DIR / "local"
+from benchmark.paths import DEFAULT_LOCAL_ROOT
 
 PANEL_COLUMNS = ["council", "year", "metric_id", "value", "numerator", "denominator", "unit", "source", "illustrative", "missing_reason"]
 

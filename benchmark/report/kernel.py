@@ -86,8 +86,16 @@ def start(kernel_name: str, cwd: str, stderr_path: Path | None = None, meanwhile
     this process while the kernel process starts up.
     """
     _worker.kernel_name, _worker.cwd, _worker.stderr_path = kernel_name, cwd, stderr_path
-    register_engine()
-    _launch(meanwhile)
+
+    def while_it_starts() -> None:
+        register_engine()  # imports papermill: while the kernel process starts, not before it
+        if meanwhile is not None:
+            meanwhile()
+
+    try:
+        _launch(while_it_starts)
+    finally:
+        register_engine()  # for the first council's own kernel, should this one have failed to start
 
 
 def stderr_offset() -> int:
@@ -148,6 +156,11 @@ def _run_quietly(code: str, timeout_s: float = 300) -> None:
     if reply["content"]["status"] != "ok":
         content = reply["content"]
         raise RuntimeError(f"kernel set-up failed: {content.get('ename')}: {content.get('evalue')}")
+
+
+def shutdown() -> None:
+    """Shut this process's kernel down now (also done at exit)."""
+    _shutdown()
 
 
 def _shutdown() -> None:

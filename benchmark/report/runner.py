@@ -1,15 +1,16 @@
 """Run the report notebook for one council, several, or all of England.
 
-Everything a user can get wrong is checked **before any council is given to a kernel**: in
-:func:`plan`, every council resolves, every parameter file is strict (unknown keys, wrong types,
-disallowed values, budget scenarios, comparator lists), every ``year`` and ``budget_year`` is one
-the data supports, and the local and data folders named exist; then :func:`run_reports` checks the
-notebook and that the output folder can be written (without creating it).  The worker processes
-(``ProcessPoolExecutor``, spawn context: never threads) then start, each launching its kernel
-(:mod:`benchmark.report.kernel`), while the main process reads and checks every local folder of the
-run (:func:`check_local_files`).  A failed check stops the workers and their kernels at once and
-leaves the output folder as it was (kernel logs are kept outside it, in a temporary folder removed
-at the end of the run); the error is one line.
+Everything a user can get wrong is checked **before any council is given to a kernel**.  The
+worker processes (:class:`Workers`: ``ProcessPoolExecutor``, spawn context, never threads) start
+first, as soon as the command line is read, each launching its kernel (:mod:`benchmark.report.kernel`),
+and the checks run while they start: in :func:`plan`, every council resolves, every parameter file
+is strict (unknown keys, wrong types, disallowed values, budget scenarios, comparator lists), every
+``year`` and ``budget_year`` is one the data supports, and the local and data folders named exist;
+then :func:`run_reports` checks the notebook and that the output folder can be written (without
+creating it), and reads and checks every local folder of the run (:func:`check_local_files`).  A
+failed check stops the workers and their kernels at once and leaves the output folder as it was
+(kernel logs are kept outside it, in a temporary folder removed at the end of the run); the error is
+one line.
 
 The output folder is then locked (:class:`OutputLock`: a second run into it waits, saying so) and
 the main process computes the results every council shares (``benchmark.report.shared.prepare_shared``,
@@ -43,6 +44,7 @@ is put first on ``JUPYTER_PATH`` for the worker processes.
 """
 from __future__ import annotations
 
+import atexit
 import concurrent.futures as futures
 import contextlib
 import datetime as dt
@@ -242,7 +244,7 @@ def plan(councils: list[str], *, all_councils: bool = False, params_files: list[
          data: str | None = None, parameters_dir: Path = PARAMETERS_DIR) -> list[tuple[dict, str, str | None]]:
     """Every council's checked parameters, where they came from and the file's sha256, in run order.
 
-    Raises a one-line :class:`UserError` at the first problem; nothing has been started.
+    Raises a one-line :class:`UserError` at the first problem; nothing has been written.
     """
     from benchmark.data.store import load_tables
     from benchmark.data.years import check_year
@@ -531,7 +533,7 @@ def _execute(job: CouncilJob, folder: Path, parameters: dict):
     import papermill
 
     from benchmark.report import kernel as warm
-    from benchmark.report.whatif import make_rerunnable
+    from benchmark.report.rerun import make_rerunnable
 
     executed = []
 
@@ -755,7 +757,8 @@ class RunInterrupted(Exception):
 def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Path, *, jobs: int | None = None,
                 notebook: Path = DEFAULT_NOTEBOOK, shared: bool = True, with_tables: bool = True,
                 cell_timeout_s: int = CELL_TIMEOUT_S, kernel_name: str = KERNEL_NAME, progress: bool | None = None,
-                fresh_kernels: bool = False, force: bool = False, pack: str | None = None, pdf: bool = False) -> RunSummary:
+                fresh_kernels: bool = False, force: bool = False, pack: str | None = None, pdf: bool = False,
+                workers: Workers | None = None) -> RunSummary:
     """Run every council (already checked by :func:`plan`); a failure is recorded and the rest go on.
 
     The worker processes, each with its kernel (:mod:`benchmark.report.kernel`; ``fresh_kernels``:
@@ -766,7 +769,8 @@ def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Pat
     folder, this run's and earlier runs'.  An interrupt (SIGINT) stops the workers and their kernels,
     writes the index for what finished and raises :class:`RunInterrupted`.
 
-    ``pack`` ("peer") also writes the pre-reading pack beside each report; ``pdf`` prints the report
+    ``workers``: started by the caller before its own checks (:class:`Workers`; closed by the caller),
+    else started here.  ``pack`` ("peer") also writes the pre-reading pack beside each report; ``pdf`` prints the report
     (and the pack) to PDF with headless Chromium where it is installed, and says once where it is not.
     """
     from benchmark.data.store import load_tables
@@ -777,7 +781,6 @@ def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Pat
     if not notebook.is_file():
         raise UserError(f"{notebook}: report notebook not found")
     check_writable(out_dir)
-    kernel = ensure_kernel(kernel_name)
     pdf_browser = _pdf_browser(pdf)
     extras = {key: value for key, value in (("pack", pack), ("pdf", bool(pdf_browser))) if value}
     data_dirs = {values["data_dir"] for values, _, _ in parameter_sets}
@@ -785,19 +788,17 @@ def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Pat
     registry = next(iter(tables_by_dir.values())).registry
     names = {values["council"]: tables_by_dir[values["data_dir"]].registry.council(values["council"]).name
              for values, _, _ in parameter_sets}
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(parameter_sets)))
-    kernel_logs = Path(tempfile.mkdtemp(prefix="asc-benchmark-kernels-"))  # not in out_dir: a failed check writes nothing there
-    pool = futures.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
-                                       initargs=(kernel_name, str(ROOT), str(kernel_logs), not fresh_kernels))
-    log.info("running %d council report(s) with %d process(es), kernel %s", len(parameter_sets), workers, kernel_name)
+    own_workers = workers is None
+    if own_workers:
+        workers = Workers(pool_size(jobs, len(parameter_sets)), kernel_name, fresh_kernels)
+    pool, kernel = workers.pool, workers.kernel
+    log.info("running %d council report(s) with %d process(es), kernel %s", len(parameter_sets), workers.size, kernel_name)
     interrupt_handler = signal.getsignal(signal.SIGINT)
-    terminate_handler = _stop_like_an_interrupt()
     results: dict[str, CouncilResult] = {}
     skipped: list[str] = []
     run_jobs: list[CouncilJob] = []
     interrupted = False
     try:
-        _start_workers(pool, workers)  # their kernels start now, alongside the checks and the shared step
         shared_digests = _shared_digests(parameter_sets, tables_by_dir)
         check_local_files(parameter_sets, tables_by_dir, shared_digests)
         notebook_sha256 = sha256_of(notebook)
@@ -810,12 +811,8 @@ def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Pat
             shared_dir = None
             try:
                 remove_leftovers(out_dir)
-                to_run = []
-                for job in run_jobs:
-                    if _written_with_same_inputs(job, earlier.get(job.code), out_dir, force):
-                        skipped.append(job.code)
-                    else:
-                        to_run.append(job)
+                to_run = [job for job in run_jobs if not _written_with_same_inputs(job, earlier.get(job.code), out_dir, force)]
+                skipped = [job.code for job in run_jobs if job not in to_run]
                 shared_dir = _shared_results(to_run, shared, tables_by_dir, out_dir)
                 for job in to_run:
                     job.parameters["shared_dir"] = shared_dir
@@ -832,7 +829,7 @@ def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Pat
                 "started": started, "finished": _now(), "duration_s": round(time.perf_counter() - clock, 2),
                 "kernel": {**kernel, "reuse": "a new kernel per council" if fresh_kernels else
                            f"one kernel per worker process, reset between councils, replaced after a failure or {RECYCLE_AFTER} councils"},
-                "notebook": {"path": str(notebook), "sha256": notebook_sha256}, "jobs": workers,
+                "notebook": {"path": str(notebook), "sha256": notebook_sha256}, "jobs": workers.size,
                 "cell_timeout_s": cell_timeout_s, "shared_dir": shared_dir, "pack": pack,
                 "pdf": pdf_browser if pdf_browser else ("not made: Chromium is not installed" if pdf else None),
                 "inputs": {str(d or "shipped"): tables.provenance for d, tables in tables_by_dir.items()},
@@ -848,13 +845,56 @@ def run_reports(parameter_sets: list[tuple[dict, str, str | None]], out_dir: Pat
         _stop_workers(pool)  # a check failed (or worse): the kernels go now, not after they finish starting
         raise
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        shutil.rmtree(kernel_logs, ignore_errors=True)
+        if own_workers:
+            workers.close()
         _restore_interrupts(interrupt_handler)
-        _restore_terminate(terminate_handler)
     if interrupted:
         raise RunInterrupted(sum(r.status == "succeeded" for r in results.values()) + len(skipped), len(parameter_sets))
     return RunSummary(out_dir, ordered, out_dir / MANIFEST_NAME, out_dir / INDEX_NAME, skipped)
+
+
+def pool_size(jobs: int | None, councils: int | None) -> int:
+    """Worker processes for a run: ``jobs`` (default: one per CPU), never more than the councils
+    (None: not yet known, as for --all before the registry is read)."""
+    size = jobs or os.cpu_count() or 1
+    return max(1, min(size, councils) if councils is not None else size)
+
+
+class Workers:
+    """The run's worker processes (spawned, never forked), each launching its kernel as it starts
+    (:func:`_start_worker`), so that the kernels start while the main process checks the councils,
+    parameter files and local files and prepares the shared results.
+
+    Whoever starts them closes them (:meth:`close`, or ``with``); a check that fails, an interrupt
+    or SIGTERM (handled as Ctrl-C while they run) stops them and their kernels at once
+    (:meth:`stop`).  Kernel logs are kept outside the output folder, so that a failed check writes
+    nothing there.
+    """
+
+    def __init__(self, size: int, kernel_name: str = KERNEL_NAME, fresh_kernels: bool = False):
+        self.size, self.kernel_name = size, kernel_name
+        self.kernel = ensure_kernel(kernel_name)
+        self.kernel_logs = Path(tempfile.mkdtemp(prefix="asc-benchmark-kernels-"))
+        self.pool = futures.ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
+                                                initargs=(kernel_name, str(ROOT), str(self.kernel_logs), not fresh_kernels))
+        self._terminate_handler = _stop_like_an_interrupt()
+        _start_workers(self.pool, size)
+
+    def stop(self) -> None:
+        _stop_workers(self.pool)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(self.kernel_logs, ignore_errors=True)
+        _restore_terminate(self._terminate_handler)
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        if kind is not None:
+            self.stop()  # the kernels go now, not after they finish starting
+        self.close()
 
 
 def _shared_digests(parameter_sets, tables_by_dir: dict) -> dict:
@@ -1066,6 +1106,7 @@ def _start_worker(kernel_name: str, cwd: str, log_dir: str, warm_kernel: bool) -
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # already ignored when spawned; see _start_workers
     signal.signal(signal.SIGTERM, _stop_worker)
+    atexit.register(_leave_quickly)
     if not warm_kernel:
         _preload()
         return
@@ -1075,6 +1116,19 @@ def _start_worker(kernel_name: str, cwd: str, log_dir: str, warm_kernel: bool) -
         warm.start(kernel_name, cwd, Path(log_dir) / f".kernel-{os.getpid()}.stderr", meanwhile=_preload)
     except Exception as error:  # noqa: BLE001 - see the docstring
         log.warning("kernel did not start in worker %d: %s", os.getpid(), error)
+
+
+def _leave_quickly() -> None:
+    """A worker's exit, once the pool has let it go: its kernel shut down, its output flushed, then
+    out without tearing down its modules (papermill, pandas, matplotlib), which costs the run a few
+    tenths of a second at the end and frees nothing the system would not."""
+    from benchmark.report import kernel as warm
+
+    warm.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError):
+            stream.flush()
+    os._exit(0)
 
 
 def _preload() -> None:
