@@ -176,11 +176,10 @@ def cell_bounds(shown: np.ndarray, small: np.ndarray) -> dict[tuple[int, int], t
     (each row and column adds up to its total), by linear programming; lowest == highest means the
     cell is recovered exactly; highest is infinite when nothing shown limits the cell.
     """
-    from scipy.optimize import linprog  # scipy comes with statsmodels; imported only when a table has hidden cells
-
     cells = [tuple(map(int, c)) for c in np.argwhere(np.isnan(shown))]
     if not cells:
         return {}
+    from scipy.optimize import linprog  # scipy comes with statsmodels; imported (about 0.4 s) only when a table has hidden cells
     position = {cell: i for i, cell in enumerate(cells)}
     rows_a, rows_b = _hidden_sums(shown, position)
     bounds = [(0, THRESHOLD - 1) if small[cell] else (THRESHOLD, None) for cell in cells]

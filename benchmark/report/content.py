@@ -16,6 +16,7 @@ year) and every chart, table, flag and statistic uses exactly those councils.
 """
 from __future__ import annotations
 
+import logging
 import math
 import re
 from itertools import pairwise
@@ -25,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from benchmark.errors import UserError
-from benchmark.report import charts
+from benchmark.report import chart_process, charts
+from benchmark.report.chart_process import PendingFigure, figure
 from benchmark.report.citations import ILLUSTRATIVE_COMPARATORS_NOTE, ILLUSTRATIVE_NOTE, cite, illustrative_note
 from benchmark.report.flags import is_finding, material_difference, pct_difference, rag_flags
 from benchmark.report.formatting import fmt, local_file_words, money, short_fmt
@@ -39,6 +41,8 @@ from benchmark.report.sections import sources as sources_section
 from benchmark.report.sections import spend as spend_section
 from benchmark.report.sections import summary as summary_section
 from benchmark.report.sections.glossary import glossary
+
+log = logging.getLogger(__name__)
 
 # the names other modules and notebooks take from here (the report's public face), defined where they belong
 __all__ = ["ILLUSTRATIVE_COMPARATORS_NOTE", "ILLUSTRATIVE_NOTE", "SECTIONS", "ReportContent", "Section", "Table", "cite", "council_tables",
@@ -122,16 +126,28 @@ class ReportContent:
         self.group_description = metrics.attrs.get("group", "")
         self.group_year = metrics.attrs.get("group_year")  # the geography year the group was resolved for
         self.phrase = GROUP_PHRASE[self.method]
+        self._prebuilt: dict[str, Section] = {}
 
     # -- building ------------------------------------------------------------------------------
     @classmethod
     def build(cls, params: dict) -> ReportContent:
-        from benchmark.comparators import describe_method, load_config
-        from benchmark.metrics.stats import group_year
+        """The council's report for ``params``: its comparator group, metrics, local tables and budget
+        (with a drawing process running, every section is built at once, see :meth:`_prebuild_sections`)."""
         from benchmark.report.shared import compute_shared, load_shared
 
         params = check_parameters(dict(params), "report parameters")
         shared = load_shared(params["shared_dir"], params) if params["shared_dir"] else compute_shared(params)
+        report = cls._gather(params, shared)
+        if chart_process.running():
+            report._prebuild_sections()
+        return report
+
+    @classmethod
+    def _gather(cls, params: dict, shared) -> ReportContent:
+        """Resolve the council and its comparator group, then gather its metrics, local tables and budget."""
+        from benchmark.comparators import describe_method, load_config
+        from benchmark.metrics.stats import group_year
+
         tables = shared.tables
         params["comparator_method"] = resolved_comparator_method(tables, params)  # null: the council's default
         found = tables.registry.find(params["council"], params["year"])
@@ -159,6 +175,16 @@ class ReportContent:
         report._gather_local()
         report._gather_budget()
         return report
+
+    def _prebuild_sections(self) -> None:
+        """Every section built now, its charts sent to the drawing process, so that they are drawn
+        while the kernel builds the other sections' tables (:mod:`benchmark.report.chart_process`).
+        A section that fails is left to fail again in its own cell, where the notebook shows it."""
+        for key in SECTIONS:
+            try:
+                self._prebuilt[key] = build_section(key, self)
+            except Exception:  # raised again when its cell asks for it (see the docstring)
+                log.debug("section %s not prebuilt", key, exc_info=True)
 
     def members(self) -> list[str]:
         """Codes of the comparator group: resolved once (for :attr:`group_year`), the same councils in
@@ -223,7 +249,7 @@ class ReportContent:
     def section(self, key: str) -> Section:
         if key not in SECTIONS:
             raise UserError(f"unknown section '{key}' (choose from {', '.join(SECTIONS)})")
-        return build_section(key, self)
+        return self._prebuilt.get(key) or build_section(key, self)
 
     def sections(self) -> list[Section]:
         return [self.section(key) for key in SECTIONS]
@@ -287,19 +313,18 @@ class ReportContent:
         return pd.DataFrame({"value": rows["value"].to_numpy(float), "denominator": rows["denominator"].to_numpy(float),
                              "illustrative": rows["illustrative"].to_numpy(bool)}, index=names.to_numpy())
 
-    def ranked_chart(self, metric_id: str, title: str | None = None) -> str | None:
+    def ranked_chart(self, metric_id: str, title: str | None = None) -> str | PendingFigure | None:
         """A ranked bar chart (HTML figure) of one metric across the group, or None without data."""
         row = self.metric(metric_id)
         if _missing(row["value"]) or _missing(row["year"]) or not row["n"]:
             return None
         data = self._group_values(metric_id, row["year"])
         illustrative = bool(row["illustrative"])
-        fig, alt = charts.ranked_bar(data["value"], self.name, row["median"], title or self.metric_title(metric_id),
-                                     short_fmt(row["unit"]), f"{row['label']} ({row['year']})", illustrative)
-        return charts.figure_html(fig, alt, self.caption(cite(row["source"]), row["year"], illustrative)
-                                  + f" {self.coverage(metric_id, row['year'])}.")
+        return figure(charts.ranked_bar, data["value"], self.name, row["median"], title or self.metric_title(metric_id),
+                      short_fmt(row["unit"]), f"{row['label']} ({row['year']})", illustrative,
+                      caption=self.caption(cite(row["source"]), row["year"], illustrative) + f" {self.coverage(metric_id, row['year'])}.")
 
-    def funnel_chart(self, metric_id: str) -> str | None:
+    def funnel_chart(self, metric_id: str) -> str | PendingFigure | None:
         from benchmark.metrics.registry import metric_table
 
         row = self.metric(metric_id)
@@ -312,16 +337,15 @@ class ReportContent:
         where = ("outside the 99.8% limits" if row["outside_998"] is True else "outside the 95% limits" if row["outside_95"] is True
                  else "within the 95% limits")
         title = f"{self.name}'s {row['label'].lower()} is {where} of {self.phrase} ({row['year']})"
-        fig, alt = charts.funnel(data, self.name, float(row["target"]), float(row["tau2"]), float(spec["multiplier"]),
-                                 spec["error_model"] == "binomial", title, short_fmt(row["unit"]), row["label"],
-                                 str(spec["denominator"]), illustrative)
         dispersion = (f" Limits widened for the variation between councils beyond chance (NHS-R FunnelPlotR's additive method): "
                       f"overdispersion ratio phi {float(row['phi']):,.{0 if float(row['phi']) >= 100 else 2}f}, between-council standard deviation tau "
                       f"{fmt(math.sqrt(float(row['tau2'])), row['unit'])}.")
-        return charts.figure_html(fig, alt, self.caption(cite(row["source"]), row["year"], illustrative) + dispersion
-                                  + f" {self.coverage(metric_id, row['year'])}.")
+        return figure(charts.funnel, data, self.name, float(row["target"]), float(row["tau2"]), float(spec["multiplier"]),
+                      spec["error_model"] == "binomial", title, short_fmt(row["unit"]), row["label"], str(spec["denominator"]), illustrative,
+                      caption=self.caption(cite(row["source"]), row["year"], illustrative) + dispersion
+                      + f" {self.coverage(metric_id, row['year'])}.")
 
-    def series_chart(self, metric_id: str) -> str | None:
+    def series_chart(self, metric_id: str) -> str | PendingFigure | None:
         """Council and comparator median over every year with data, or None with fewer than 2 years."""
         panel = self.shared.panel
         rows = panel[(panel["metric_id"] == metric_id)]
@@ -341,10 +365,10 @@ class ReportContent:
         title = (f"{self.name}'s {row['label'].lower()} {'rose' if change > 0 else 'fell'} {abs(change):.0f}% from {years[0]} to {years[-1]}"
                  f"; the comparator median was {short_fmt(row['unit'])(last['median'])} in {years[-1]}")
         illustrative = bool(rows[(rows["council"] == self.code) | rows["council"].isin(self.members())]["illustrative"].any())
-        fig, alt = charts.time_series(frame, self.name, title, short_fmt(row["unit"]), row["label"], illustrative)
         sources = "; ".join(dict.fromkeys(cite(s) for s in rows[rows["council"] == self.code]["source"].dropna()))
         changes = self.group_changes(years)
-        return charts.figure_html(fig, alt, self.caption(sources, f"{years[0]} to {years[-1]}", illustrative) + (f" {changes}" if changes else ""))
+        return figure(charts.time_series, frame, self.name, title, short_fmt(row["unit"]), row["label"], illustrative,
+                      caption=self.caption(sources, f"{years[0]} to {years[-1]}", illustrative) + (f" {changes}" if changes else ""))
 
     def metric_title(self, metric_id: str) -> str:
         """An active sentence for one metric: how the council compares with the median."""
@@ -399,7 +423,7 @@ class ReportContent:
                 marks.append((i + 0.5, "; ".join(parts)))
         return sorted(marks)
 
-    def trend_chart(self, metric_id: str) -> str | None:
+    def trend_chart(self, metric_id: str) -> str | PendingFigure | None:
         """The council, the comparator median and middle half in every year with data, breaks in the
         series marked on the chart and named in the caption; None with fewer than 2 years."""
         panel = self.shared.panel
@@ -422,14 +446,14 @@ class ReportContent:
                  f"to {years[-1]}; the comparator median was {short_fmt(row['unit'])(frame['median'].iloc[-1])} in {years[-1]}")
         breaks = self.series_breaks(years, own["source"].astype(str).to_dict())
         illustrative = bool(rows[(rows["council"] == self.code) | rows["council"].isin(members)]["illustrative"].any())
-        fig, alt = charts.time_series(frame, self.name, title, short_fmt(row["unit"]), row["label"], illustrative, breaks=breaks)
         sources = "; ".join(dict.fromkeys(cite(s) for s in own["source"].dropna()))
         caption = self.caption(sources, f"{', '.join(years)} (the years in the data)", illustrative)
         if breaks:
             caption += " Not like for like across the dotted lines: " + "; ".join(label for _, label in breaks) + "."
         caption += f" {price_note} {self.coverage(metric_id, years[-1])}."
         changes = self.group_changes(years)
-        return charts.figure_html(fig, alt, caption + (f" {changes}" if changes else ""))
+        return figure(charts.time_series, frame, self.name, title, short_fmt(row["unit"]), row["label"], illustrative, breaks=breaks,
+                      caption=caption + (f" {changes}" if changes else ""))
 
     def _real_terms(self, frame: pd.DataFrame, unit: str) -> tuple[str, str]:
         """Money trends in the prices of their newest year where the council has set a price index

@@ -5,6 +5,7 @@ figures without importing the charts (matplotlib).
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from pathlib import Path
@@ -66,20 +67,28 @@ def fmt(value, unit: str | None) -> str:
 
 
 def short_fmt(unit: str | None):
-    """A compact formatter for chart labels."""
-    def label(value):
-        if is_missing(value):
-            return "n/a"
-        if unit == "pct":
-            return f"{value:.1f}%"
-        if unit in ("gbp", "gbp_per_head", "gbp_per_client_week", "gbp_per_week"):
-            return money(value, 0)
-        if unit == "rate_per_100k":
-            return f"{value:,.1f}"
-        if unit == "ratio":
-            return f"{value:.2f}x"
-        return f"{value:,.2f}"
-    return label
+    """A compact formatter for chart labels (picklable, so that a chart can be drawn in another
+    process: see benchmark.report.chart_process)."""
+    return functools.partial(_short_label, unit)
+
+
+def _short_label(unit: str | None, value) -> str:
+    if is_missing(value):
+        return "n/a"
+    if unit == "pct":
+        return f"{value:.1f}%"
+    if unit in ("gbp", "gbp_per_head", "gbp_per_client_week", "gbp_per_week"):
+        return money(value, 0)
+    if unit == "rate_per_100k":
+        return f"{value:,.1f}"
+    if unit == "ratio":
+        return f"{value:.2f}x"
+    return f"{value:,.2f}"
+
+
+def millions_fmt(digits: int):
+    """:func:`millions` to ``digits`` decimals, as a (picklable) chart label formatter."""
+    return functools.partial(millions, digits=digits)
 
 
 # ----------------------------------------------------------------------------------------------

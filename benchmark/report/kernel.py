@@ -4,8 +4,10 @@ Starting a kernel and importing pandas, matplotlib and the toolkit costs about t
 than presenting a council's report once its shared results exist.  Paying it once per council
 would dominate a run of all England, so each worker process of the runner keeps one kernel:
 
-* :func:`start` launches it when the worker starts (while the main process is still preparing the
-  shared results) and runs :data:`WARM_UP` in it: the report's imports.
+* :func:`start` launches it when the worker starts (while the main process is still checking the
+  run and preparing the shared results) and runs :data:`WARM_UP` in it: the report's imports.  When
+  the run leaves a CPU spare it first starts the kernel's drawing process (:data:`CHART_PROCESS`,
+  :mod:`benchmark.report.chart_process`), which then draws half of each report's charts.
 * Councils run through papermill as before, with the engine ``asc-warm-kernel``
   (:class:`WarmKernelEngine`), which hands papermill's notebook client the worker's kernel, and
   its connected client, instead of new ones.  (A new client waits for the kernel to be ready and
@@ -50,6 +52,9 @@ REPORT_MODULES = ("IPython.display", "benchmark.report.content", "benchmark.repo
                   "benchmark.budget.base_budget", "benchmark.data.store", "openpyxl", "benchmark.report.whatif", "ipywidgets")
 #: Run once in a new kernel: the report's imports, so that its first council does not pay for them.
 WARM_UP = "".join(f"import {module}\n" for module in REPORT_MODULES) + "__import__('gc').collect()\n__import__('gc').freeze()\n"
+#: Run first, in a kernel that may draw its charts in a process of their own (a CPU is spare):
+#: that process starts while the kernel imports the rest (benchmark.report.chart_process).
+CHART_PROCESS = "import benchmark.report.chart_process\nbenchmark.report.chart_process.start()\n"
 #: Run, silently, before every notebook in a kernel that has run one before.
 RESET = (
     "__import__('matplotlib.pyplot').pyplot.close('all')\n"
@@ -73,19 +78,22 @@ class _Worker:
     client: object | None = None  # its AsyncKernelClient, channels open, ready
     notebooks_run: int = 0
     needs_reset: bool = False
+    charts_aside: bool = False  # the kernel draws its charts in a process of their own
 
 
 _worker = _Worker()
 
 
-def start(kernel_name: str, cwd: str, stderr_path: Path | None = None, meanwhile: Callable[[], None] | None = None) -> None:
-    """Start this process's kernel in ``cwd`` and import the report's modules in it.
+def start(kernel_name: str, cwd: str, stderr_path: Path | None = None, meanwhile: Callable[[], None] | None = None,
+          charts_aside: bool = False) -> None:
+    """Start this process's kernel in ``cwd`` and import the report's modules in it (``charts_aside``:
+    and start its chart-drawing process, for a run that leaves a CPU spare).
 
     The kernel's standard error (start-up warnings, crashes of compiled code) goes to
     ``stderr_path``; its Python-level output reaches the notebook as usual.  ``meanwhile`` runs in
     this process while the kernel process starts up.
     """
-    _worker.kernel_name, _worker.cwd, _worker.stderr_path = kernel_name, cwd, stderr_path
+    _worker.kernel_name, _worker.cwd, _worker.stderr_path, _worker.charts_aside = kernel_name, cwd, stderr_path, charts_aside
 
     def while_it_starts() -> None:
         register_engine()  # imports papermill: while the kernel process starts, not before it
@@ -137,7 +145,7 @@ def _launch(meanwhile: Callable[[], None] | None = None) -> None:
             meanwhile()
         run_sync(client.wait_for_ready)(timeout=START_TIMEOUT_S)
         client.allow_stdin = False  # as nbclient sets it on the clients it starts: a notebook cannot ask for input
-        _run_quietly(WARM_UP)
+        _run_quietly((CHART_PROCESS if _worker.charts_aside else "") + WARM_UP)
     except BaseException:
         _shutdown()  # no half-started kernel is left for the next council
         raise

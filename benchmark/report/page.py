@@ -58,14 +58,14 @@ class Section:
     title: str
     paragraphs: list[str] = field(default_factory=list)  # plain text, escaped on output
     tables: list[Table] = field(default_factory=list)
-    figures: list[str] = field(default_factory=list)  # HTML from charts.figure_html
+    figures: list = field(default_factory=list)  # HTML of charts.figure_html, or a chart_process.PendingFigure that becomes it
     notes: list[str] = field(default_factory=list)
     name: str = ""  # the section's fixed heading (its module's NAME), shown under the active title
 
     def to_html(self) -> str:
         parts = [f'<h2 id="{self.key}">{esc(self.title)}</h2>', f'<p style="color:#3D3D3D;font-size:0.9em">{esc(self.name)}</p>']
         parts += [f"<p>{esc(p)}</p>" for p in self.paragraphs]
-        parts += self.figures
+        parts += [str(f) for f in self.figures]
         parts += [t.to_html() for t in self.tables]
         if self.notes:
             parts.append("<ul>" + "".join(f"<li>{esc(n)}</li>" for n in self.notes) + "</ul>")

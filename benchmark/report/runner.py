@@ -860,6 +860,12 @@ def pool_size(jobs: int | None, councils: int | None) -> int:
     return max(1, min(size, councils) if councils is not None else size)
 
 
+def cpu_spare(workers: int) -> bool:
+    """Whether ``workers`` processes leave a CPU idle (each worker's kernel then draws its charts in a
+    process of their own on it: benchmark.report.chart_process)."""
+    return workers < (os.cpu_count() or 1)
+
+
 class Workers:
     """The run's worker processes (spawned, never forked), each launching its kernel as it starts
     (:func:`_start_worker`), so that the kernels start while the main process checks the councils,
@@ -873,10 +879,11 @@ class Workers:
 
     def __init__(self, size: int, kernel_name: str = KERNEL_NAME, fresh_kernels: bool = False):
         self.size, self.kernel_name = size, kernel_name
+        self.cpu_spare = cpu_spare(size)
         self.kernel = ensure_kernel(kernel_name)
         self.kernel_logs = Path(tempfile.mkdtemp(prefix="asc-benchmark-kernels-"))
         self.pool = futures.ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
-                                                initargs=(kernel_name, str(ROOT), str(self.kernel_logs), not fresh_kernels))
+                                                initargs=(kernel_name, str(ROOT), str(self.kernel_logs), not fresh_kernels, self.cpu_spare))
         self._terminate_handler = _stop_like_an_interrupt()
         _start_workers(self.pool, size)
 
@@ -1098,8 +1105,10 @@ def _stop_worker(signum, frame) -> None:
     os._exit(128 + signum)
 
 
-def _start_worker(kernel_name: str, cwd: str, log_dir: str, warm_kernel: bool) -> None:
+def _start_worker(kernel_name: str, cwd: str, log_dir: str, warm_kernel: bool, charts_aside: bool = False) -> None:
     """Pool initializer: start this worker's kernel, and meanwhile import what running a notebook needs.
+    With a CPU spare (fewer workers than CPUs), the kernel draws its charts in a process of their
+    own, on that CPU, while it builds the rest of each report (:mod:`benchmark.report.chart_process`).
 
     A kernel that fails to start here is started again for the first council, whose failure it
     then becomes (recorded, the run goes on), rather than breaking the whole pool.
@@ -1113,7 +1122,7 @@ def _start_worker(kernel_name: str, cwd: str, log_dir: str, warm_kernel: bool) -
     from benchmark.report import kernel as warm
 
     try:
-        warm.start(kernel_name, cwd, Path(log_dir) / f".kernel-{os.getpid()}.stderr", meanwhile=_preload)
+        warm.start(kernel_name, cwd, Path(log_dir) / f".kernel-{os.getpid()}.stderr", meanwhile=_preload, charts_aside=charts_aside)
     except Exception as error:  # noqa: BLE001 - see the docstring
         log.warning("kernel did not start in worker %d: %s", os.getpid(), error)
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from benchmark.errors import UserError
 from benchmark.report import charts, content
-from benchmark.report.formatting import millions, money
+from benchmark.report.formatting import millions, millions_fmt, money
 from benchmark.report.parameters import budget_params
 from benchmark.report.rerun import literal_assignments, make_rerunnable  # noqa: F401 - the names tests and readers know
 
@@ -162,7 +162,7 @@ class BudgetPanel:
         if b.budget_year != b.base_year:
             fig, alt = charts.bridge_waterfall(b.bridge, f"From {money(b.bridge['amount_gbp'].iloc[0])} in {b.base_year} to "
                                                f"{money(b.bridge['amount_gbp'].iloc[-1])} in {b.budget_year} on the current pattern",
-                                               lambda v: millions(v, 1))
+                                               millions_fmt(1))
             parts.append(charts.figure_html(fig, alt, f"Source: {source}."))
         else:
             parts.append(f"<p>The budget year is the base year ({b.base_year}): there is nothing to roll forward.</p>")

@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 
 from benchmark.report import charts
+from benchmark.report.chart_process import figure
 from benchmark.report.formatting import is_missing as _missing
-from benchmark.report.formatting import millions, money, pounds
+from benchmark.report.formatting import millions, millions_fmt, money, pounds
 from benchmark.report.page import Section, Table
 from benchmark.report.parameters import budget_params
 
@@ -152,15 +153,14 @@ def build(report: ReportContent) -> Section:
         paragraphs.append("No charts: every line of the budget is missing; the notes below say why.")
         return Section(KEY, budget_title(report), paragraphs, tables, [], notes=list(b.notes))
     if b.budget_year != b.base_year and np.isfinite(b.bridge["amount_gbp"].to_numpy(dtype=float)).all():
-        fig, alt = charts.bridge_waterfall(b.bridge, f"From {money(b.bridge['amount_gbp'].iloc[0])} in {b.base_year} to "
-                                           f"{money(b.bridge['amount_gbp'].iloc[-1])} in {b.budget_year} on the current pattern",
-                                           lambda v: millions(v, 1))
-        figures.append(charts.figure_html(fig, alt, report.caption(source, f"{b.base_year} to {b.budget_year}", False, group=False)))
+        figures.append(figure(charts.bridge_waterfall, b.bridge, f"From {money(b.bridge['amount_gbp'].iloc[0])} in {b.base_year} to "
+                              f"{money(b.bridge['amount_gbp'].iloc[-1])} in {b.budget_year} on the current pattern", millions_fmt(1),
+                              caption=report.caption(source, f"{b.base_year} to {b.budget_year}", False, group=False)))
     # The lines only: the total is several times the largest line and would shrink every bar to a sliver.
     chart_lines = wide.copy()
     chart_lines.columns = titles
-    fig, alt = charts.budget_bars(chart_lines, f"Net spend by line in {b.budget_year}, by scenario", lambda v: millions(v, 1), illustrative)
-    figures.append(charts.figure_html(fig, alt, caption))
+    figures.append(figure(charts.budget_bars, chart_lines, f"Net spend by line in {b.budget_year}, by scenario", millions_fmt(1), illustrative,
+                          caption=caption))
     return Section(KEY, budget_title(report), paragraphs, tables, figures, notes=list(b.notes))
 
 

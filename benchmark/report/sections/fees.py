@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from benchmark.report import charts
+from benchmark.report.chart_process import figure
 from benchmark.report.formatting import fmt, money, short_fmt
 from benchmark.report.formatting import is_missing as _missing
 from benchmark.report.page import Section
@@ -45,7 +46,7 @@ def build(report: ReportContent) -> Section:
         rates = schedule.set_index("band")["weekly_rate_gbp"].astype(float)
         notes = (schedule.set_index("band")["setting"].astype(str) + ", " + schedule.set_index("band")["placements"].astype(str) + " placements"
                  if "placements" in schedule.columns else None)
-        fig, alt = charts.simple_bars(rates, f"{report.name}'s care home fee bands range from {money(rates.min())} to {money(rates.max())} a week",
-                                      short_fmt("gbp_per_week"), "weekly band rate (£)", illustrative, notes)
-        figures.append(charts.figure_html(fig, alt, report.caption("council's own fee bands and placements", report.local_year(), illustrative, group=False)))
+        figures.append(figure(charts.simple_bars, rates, f"{report.name}'s care home fee bands range from {money(rates.min())} to "
+                              f"{money(rates.max())} a week", short_fmt("gbp_per_week"), "weekly band rate (£)", illustrative, notes,
+                              caption=report.caption("council's own fee bands and placements", report.local_year(), illustrative, group=False)))
     return Section(KEY, title, paragraphs, tables, figures)
