@@ -4,10 +4,10 @@
 
 (b) **one report**: ``python -m benchmark report E06000045`` end to end, as a user types it, into a
     new output folder (checks, shared step, worker process and kernel, notebook, HTML, tables,
-    index, manifest), twice: *first run* with the report cache emptied (the shared step computed,
-    as after any change to data, code or local files) and *later run* (the shared step read from
-    ``data/processed/report-cache``, as on every other run).  The benchmark empties that cache:
-    it is disposable.
+    index, manifest): *first run* with the report cache emptied (the shared step computed, as
+    after any change to data, code or local files) and *later run*, best of ``--repeat`` as the
+    floor is (the shared step read from ``data/processed/report-cache``, as on every other run).
+    The benchmark empties that cache: it is disposable.
 (a) **floor**: papermill executing, with the runner's kernel, a notebook that only imports what a
     report's kernel imports: the report notebook's own import statements, every third-party package
     the report's kernel had loaded by the end of run (b), and then every module it had loaded, by
@@ -177,7 +177,8 @@ def main() -> int:
         folder = Path(temporary)
         shutil.rmtree(resolve_data_dir(None) / "processed" / CACHE_FOLDER, ignore_errors=True)
         first, _ = one_report(folder / "first")
-        later, council = one_report(folder / "later")
+        # best of --repeat, as the floor is (each into a new folder: a run into the same folder would skip the council)
+        later, council = min((one_report(folder / f"later{i}") for i in range(args.repeat)), key=lambda run: run[0])
 
         packages, modules = report_imports(folder, council["parameters"])
         notebook, imports = floor_notebook(packages, modules)
