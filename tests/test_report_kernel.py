@@ -84,3 +84,32 @@ def test_real_report_after_another_council_equals_the_report_alone(tmp_path):
         return re.sub(r"<footer>.*?</footer>", "", (folder / "E06000045" / "report.html").read_text(encoding="utf-8"))
 
     assert page(shared_kernel) == page(alone)
+
+
+def test_a_killed_process_counts_as_ended_before_anything_reaps_it():
+    """Stopping the workers (a failed check, an interrupt) waits for their kernels and the kernels'
+    drawing processes to end; a killed process that nothing has reaped yet (a zombie) has ended, so
+    the wait is not drawn out to its time limit."""
+    import subprocess
+    import time
+
+    import psutil
+
+    from benchmark.report.runner import _wait_ended
+
+    child = subprocess.Popen(["sleep", "60"])
+    try:
+        process = psutil.Process(child.pid)
+        process.kill()
+        started = time.monotonic()
+        assert _wait_ended([process], timeout=20) == []
+        assert time.monotonic() - started < 20  # it did not wait out the limit
+        assert process.status() == psutil.STATUS_ZOMBIE  # still unreaped: a zombie, counted as ended
+    finally:
+        child.wait()
+    running = subprocess.Popen(["sleep", "60"])
+    try:
+        assert _wait_ended([psutil.Process(running.pid)], timeout=0.2) != []  # a live one is still running
+    finally:
+        running.kill()
+        running.wait()

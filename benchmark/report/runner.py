@@ -1081,10 +1081,33 @@ def _stop_workers(pool) -> None:
         if process.is_alive():
             process.kill()
             process.join(1)
-    _, alive = psutil.wait_procs(descendants, timeout=max(0.5, deadline - time.monotonic()))
+    alive = _wait_ended(descendants, timeout=max(0.5, deadline - time.monotonic()))
     for leftover in alive:
         with contextlib.suppress(psutil.Error):
             leftover.kill()
+
+
+def _wait_ended(processes: list, timeout: float) -> list:
+    """Wait up to ``timeout`` seconds for ``processes`` (psutil) to end; those still running.
+
+    A killed process counts as ended once it is a zombie.  ``psutil.wait_procs`` would wait for a
+    zombie that is not this process's child (a kernel's drawing process, say) until something else
+    reaps it, which can take the whole timeout.
+    """
+    import psutil
+
+    def running(process) -> bool:
+        try:
+            return process.status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    deadline = time.monotonic() + timeout
+    left = [p for p in processes if running(p)]
+    while left and time.monotonic() < deadline:
+        time.sleep(0.02)
+        left = [p for p in left if running(p)]
+    return left
 
 
 def _stop_worker(signum, frame) -> None:
@@ -1098,7 +1121,7 @@ def _stop_worker(signum, frame) -> None:
         children = psutil.Process().children(recursive=True)
         for child in children:
             child.kill()
-        psutil.wait_procs(children, timeout=2)
+        _wait_ended(children, timeout=2)
     except psutil.Error:
         pass
     warm.abandon()
