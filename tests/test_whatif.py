@@ -15,7 +15,7 @@ import pytest
 from test_report_runner import REAL_NOTEBOOK, run_cli
 
 from benchmark.budget.base_budget import council_budget
-from benchmark.report import content, whatif
+from benchmark.report import content, rerun, whatif
 from benchmark.report.parameters import DEFAULTS, PARAMETERS
 
 from conftest import ROOT
@@ -52,7 +52,7 @@ def test_report_notebook_says_how_to_question_an_assumption_in_one_visible_cell(
     assert not any("injected-parameters" in c.metadata.get("tags", []) for c in notebook.cells)  # nothing overrides it
     cell = notebook.cells[1]
     assert not cell.metadata.get("jupyter", {}).get("source_hidden")
-    values = whatif.literal_assignments(cell.source)
+    values = rerun.literal_assignments(cell.source)
     assert len(values) == len(ast.parse(cell.source).body)  # nothing but the assumptions
     assert list(values) == [p.name for p in PARAMETERS]
     assert values["fee_inflation_pct"] == 3.5 and values["pay_inflation_pct"] == 2.5  # parameters/E06000045.yml, not the defaults
@@ -98,8 +98,8 @@ def test_folding_keeps_every_assumption_when_papermill_was_given_only_some():
     notebook = papermill.execute_notebook(str(REAL_NOTEBOOK), None, parameters={"council": "E06000016", "fee_inflation_pct": 4.0,
                                                                                "export_dir": "/tmp/run/.E06000016.partial-1"},
                                           prepare_only=True, report_mode=True, kernel_name="asc-benchmark")
-    whatif.make_rerunnable(notebook, "asc-benchmark")
-    values = whatif.literal_assignments(assumptions_cell(notebook).source)
+    rerun.make_rerunnable(notebook, "asc-benchmark")
+    values = rerun.literal_assignments(assumptions_cell(notebook).source)
     assert values == {**DEFAULTS, "council": "E06000016", "fee_inflation_pct": 4.0, "export_dir": None}
 
 

@@ -102,8 +102,9 @@ def start(kernel_name: str, cwd: str, stderr_path: Path | None = None, meanwhile
 
     try:
         _launch(while_it_starts)
-    finally:
+    except BaseException:
         register_engine()  # for the first council's own kernel, should this one have failed to start
+        raise
 
 
 def stderr_offset() -> int:

@@ -878,7 +878,7 @@ class Workers:
     """
 
     def __init__(self, size: int, kernel_name: str = KERNEL_NAME, fresh_kernels: bool = False):
-        self.size, self.kernel_name = size, kernel_name
+        self.size = size
         self.cpu_spare = cpu_spare(size)
         self.kernel = ensure_kernel(kernel_name)
         self.kernel_logs = Path(tempfile.mkdtemp(prefix="asc-benchmark-kernels-"))

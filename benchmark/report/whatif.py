@@ -1,14 +1,12 @@
 """The executed report notebook as a what-if tool in JupyterLab.
 
-Two parts, both used by ``notebooks/council_report.ipynb`` and the runner:
-
-* :func:`make_rerunnable` (:mod:`benchmark.report.rerun`) shapes the notebook papermill executed
-  before the runner saves it as ``report.ipynb``: one visible *assumptions* cell, re-runnable anywhere.
-* :class:`BudgetPanel`: sliders and choices for the base budget's assumptions (fee and pay
-  inflation, demographic growth, budget year, scenario); the budget by line, the bridge from the
-  base year and the gap to the comparators are recomputed as they move, by the same function as
-  the report's budget section (:func:`benchmark.report.content.report_budget`).  Displayed, it
-  also carries its default state as HTML, which is what the code-free report page shows.
+:class:`BudgetPanel`, used by ``notebooks/council_report.ipynb``: sliders and choices for the base
+budget's assumptions (fee and pay inflation, demographic growth, budget year, scenario); the budget
+by line, the bridge from the base year and the gap to the comparators are recomputed as they move,
+by the same function as the report's budget section (:func:`benchmark.report.content.report_budget`).
+Displayed, it also carries its default state as HTML, which is what the code-free report page shows.
+(The runner makes the executed notebook re-runnable, its one visible *assumptions* cell the one that
+counts: :func:`benchmark.report.rerun.make_rerunnable`.)
 """
 from __future__ import annotations
 
@@ -22,7 +20,6 @@ from benchmark.errors import UserError
 from benchmark.report import charts, content
 from benchmark.report.formatting import millions, millions_fmt, money
 from benchmark.report.parameters import budget_params
-from benchmark.report.rerun import literal_assignments, make_rerunnable  # noqa: F401 - the names tests and readers know
 
 INTERACTIVE_NOTE = ("This panel is interactive in JupyterLab: open report.ipynb (kernel “Python (asc-benchmark)”), run all "
                     "cells and move the sliders. This page shows it at the report’s own assumptions.")
