@@ -98,8 +98,16 @@ def full_page_screenshot(driver, path: Path) -> Path:
     """The whole page at the window's width, not just the window (Chrome DevTools' capture beyond the viewport), down to
     60,000 px (the report is longer: its first two thirds or so; a taller PNG costs more memory than CI should spend)."""
     import base64
+    import time
 
+    # A cold headless Chromium can report the page before its first layout (0 wide, and "Cannot take
+    # screenshot with 0 width"): wait for the layout, up to 20 s.
+    deadline = time.monotonic() + 20
     size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    while not (size["width"] and size["height"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+        size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    assert size["width"] and size["height"], f"the page was never laid out: {size}"
     clip = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 60_000), "scale": 1}
     shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip})
     path.write_bytes(base64.b64decode(shot["data"]))
