@@ -24,6 +24,7 @@ from benchmark.local.disclosure import (
 )
 from benchmark.local.examples import LEICESTER, fee_examples, packages_example
 from benchmark.local.panel import LocalParams, local_metric_panel, local_summary
+from benchmark.report.workbook import write_workbook
 
 COUNT_COLUMNS = {"count", "packages_count", "high_cost_count", "overdue_review_count"}
 
@@ -348,7 +349,7 @@ def test_page_labels_and_workbook_for_three_packages(tables, tmp_path):
     # packages count is a '<5'; the median rests on it
     assert html.count(">&lt;5<") >= 3 and ">suppressed (protects a small count)<" in html
     assert "cannot be worked out from the totals" in CAPTION
-    content._write_workbook(frames, tmp_path / "tables.xlsx")
+    write_workbook(frames, tmp_path / "tables.xlsx")
     book = openpyxl.load_workbook(tmp_path / "tables.xlsx")
     sheet = book["packages_by_reason"]
     header = [c.value for c in sheet[1]]

@@ -113,3 +113,38 @@ def test_a_killed_process_counts_as_ended_before_anything_reaps_it():
     finally:
         running.kill()
         running.wait()
+
+
+FIRST_COUNCIL = """
+import json, sys
+from pathlib import Path
+from benchmark.report import kernel
+from benchmark.report.parameters import check_parameters
+from benchmark.report.shared import prepare_shared
+shared = prepare_shared([check_parameters({"council": "E06000045"}, "test")], Path(sys.argv[1]) / "shared")  # as the runner does
+exec(kernel.warm_up(charts_aside=False))
+warm = set(sys.modules)
+from benchmark.report import content, whatif
+report = content.ReportContent.build({"council": "E06000045", "export_dir": sys.argv[1], "shared_dir": str(shared)})
+for section in report.sections():
+    section.to_html()
+whatif.BudgetPanel(report)
+whatif.export_tables(report, sys.argv[1])
+print(json.dumps(sorted(set(sys.modules) - warm)))
+"""
+
+
+@pytest.mark.slow
+def test_the_warm_up_imports_what_a_report_uses(tmp_path):
+    """A kernel's first council waits for no heavy import: everything a report loads, the warm-up
+    has loaded (scipy.optimize alone took the first council about 0.5 s)."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", FIRST_COUNCIL, str(tmp_path)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    loaded = json.loads(result.stdout.splitlines()[-1])
+    # without the warm-up's imports the report loaded 412 modules here, scipy.optimize's 91 among them
+    heavy = [m for m in loaded if m.startswith(("scipy.", "statsmodels", "pandera", "matplotlib.backends", "pyarrow.parquet",
+                                                "pyarrow.dataset", "benchmark."))]
+    assert heavy == [] and len(loaded) < 40, loaded

@@ -1,36 +1,52 @@
-"""Charts drawn in a second process while the kernel builds the rest of the report.
+"""Charts (and the workbook) made in a second process while the kernel builds the rest of the report.
 
 A report draws about fourteen charts, about a third of its work.  When the runner has a CPU to
 spare (fewer councils at once than CPUs, as for one council's report), it starts this process in
-each kernel's warm-up (:func:`start`).  :func:`figure` then sends a chart's data to it and returns
-at once with a :class:`PendingFigure`, which becomes the chart's HTML when the page asks for it,
-while the kernel goes on building tables, the budget and the other sections
-(``ReportContent.build`` builds every section as soon as the council's data is gathered, so that
-every chart is asked for early).  Every other chart is left to the kernel, which draws it when the
-page asks for it: both processes draw while charts remain.
+each kernel's warm-up (:func:`start`).  :func:`figure` then queues a chart and returns at once with
+a :class:`PendingFigure`, which becomes the chart's HTML when the page asks for it, while the
+kernel goes on building tables, the budget and the other sections (``ReportContent.build`` builds
+every section as soon as the council's data is gathered, so that every chart is asked for early).
+
+**Sharing the work.**  The process takes queued charts from the front, in the page's order, two at
+a time (one drawn, one waiting, so it never idles between charts).  A task is sent to it only when
+it is about to start on it, so nothing sent is ever taken back.  When the page asks for a chart the
+process is still drawing, the kernel draws the last chart of the queue meanwhile: the two meet in
+the middle, whichever is faster on the day drawing more.  A fixed split could not: timed on
+Southampton's report, with every other chart sent the process sat idle while the kernel drew,
+and with two of three the kernel waited for the process.  After the charts the report's workbook,
+``tables.xlsx``, is queued at the front (:func:`aside`, ``content.export_contents``).
 
 The process draws with the same code and settings (:mod:`benchmark.report.charts`), so the page is
 the same byte for byte (``tests/test_chart_process.py``).  Without it (JupyterLab, or a run with
 every CPU busy) :func:`figure` draws in the calling process, as it always did.  Should the process
-die, every chart it had not returned is drawn in the calling process instead.
+die, every task it had not returned is done in the calling process instead.
 """
 from __future__ import annotations
 
 import concurrent.futures as futures
 import logging
 import multiprocessing
+import threading
+from collections import deque
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
+IN_FLIGHT = 2  # tasks sent to the process at once: the one it runs and the next, so it never waits for the kernel
+
 _pool: futures.ProcessPoolExecutor | None = None
+# The queue is fed from the kernel's thread and from the executor's thread that completes futures.
+_lock = threading.RLock()  # re-entered when a future completes while it is being sent (its callback runs at once)
+_queue: deque[Pending] = deque()  # tasks not yet sent, in the order they were asked for
+_in_flight = 0
 
 
 def start() -> None:
     """Start the drawing process now (spawned: a new Python, never a fork of a kernel), once."""
-    global _pool
+    global _pool, _in_flight
     if _pool is None:
         _pool = futures.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_ready)
+        _in_flight = 0
         _pool.submit(int)  # the executor spawns its process on the first task: now, not at the first chart
 
 
@@ -39,14 +55,27 @@ def running() -> bool:
 
 
 def stop() -> None:
+    """Stop the process; tasks still queued are done here when asked for."""
     global _pool
-    pool, _pool = _pool, None
+    with _lock:
+        pool, _pool = _pool, None
+        _queue.clear()
     if pool is not None:
         pool.shutdown(wait=False)
 
 
+def forget_queued() -> None:
+    """Send none of the tasks queued so far (a new report: any left by an earlier one are done here if asked for)."""
+    with _lock:
+        _queue.clear()
+
+
 def _ready() -> None:
-    import benchmark.report.charts  # noqa: F401 - matplotlib and the charts' settings, before the first chart
+    # matplotlib, the charts' settings, the SVG backend and openpyxl: loaded before the first task, not by it
+    import matplotlib.backends.backend_svg  # noqa: F401
+    import openpyxl  # noqa: F401
+
+    import benchmark.report.charts  # noqa: F401
 
 
 def draw(chart: Callable, args: tuple, kwargs: dict, caption: str) -> str:
@@ -57,43 +86,103 @@ def draw(chart: Callable, args: tuple, kwargs: dict, caption: str) -> str:
     return charts.figure_html(fig, alt, caption)
 
 
-class PendingFigure:
-    """A chart of a report whose charts are shared with the drawing process; ``str()`` is its HTML.
+class Pending:
+    """``function(*args)``, queued for the drawing process; :meth:`result` is its result, from the
+    process or, if it was never sent (or the process died), done here."""
 
-    Every other chart goes to the drawing process (``future``); the rest are drawn here when the
-    page asks for them, so that both processes draw while charts remain.  (A split fixed as the
-    charts are sent, rather than taking back charts the drawing process has not begun: a future
-    cancelled just as its process dies breaks ``concurrent.futures``' own clean-up.)
-    """
+    def __init__(self, function: Callable, args: tuple):
+        self._function, self._args = function, args
+        self._future: futures.Future | None = None  # set, under _lock, when the task is sent
+        self._done, self._result = False, None
 
-    def __init__(self, request: tuple, future: futures.Future | None):
-        self._request, self._future, self._pool = request, future, _pool
-        self._html: str | None = None
+    def result(self):
+        while not self._done:
+            if self._claim():
+                self._run_here()
+            elif not self._future.done() and (other := _last_queued()) is not None:
+                other._run_here()  # while the process finishes this one, do the queue's last task here
+            else:
+                self._from_process()
+        return self._result
 
-    def __str__(self) -> str:
-        if self._html is None:
-            self._html = self._result() if self._future is not None else draw(*self._request)
-        return self._html
+    def _claim(self) -> bool:
+        """Take this task back from the queue if it was not sent (True: do it here)."""
+        with _lock:
+            if self._future is not None:
+                return False
+            if self in _queue:
+                _queue.remove(self)
+            return True
 
-    def _result(self) -> str:
+    def _run_here(self) -> None:
+        self._result, self._done = self._function(*self._args), True
+
+    def _from_process(self) -> None:
         try:
-            return self._future.result()
+            self._result, self._done = self._future.result(), True
         except futures.process.BrokenProcessPool as error:
-            if self._pool is _pool:  # said once, by the first chart to find it gone
+            if running():  # said once, by the first task to find the process gone
                 log.warning("the drawing process stopped (%s): the charts are drawn here instead", error)
                 stop()
-            return draw(*self._request)
+            self._run_here()
 
 
-_sent = 0  # charts sent while the drawing process runs: every other one goes to it
+class PendingFigure(Pending):
+    """A chart queued for the drawing process; ``str()`` is its HTML (a ``<figure>``)."""
+
+    def __str__(self) -> str:
+        return self.result()
+
+
+def _last_queued() -> Pending | None:
+    with _lock:
+        return _queue.pop() if _queue else None
+
+
+def _send() -> None:
+    """Send tasks from the front of the queue while fewer than IN_FLIGHT are with the process."""
+    global _in_flight
+    with _lock:
+        while _pool is not None and _queue and _in_flight < IN_FLIGHT:
+            task = _queue.popleft()
+            try:
+                future = _pool.submit(task._function, *task._args)
+            except (RuntimeError, futures.BrokenExecutor):  # the process is gone: the task is done here when asked for
+                _queue.appendleft(task)
+                return
+            task._future = future
+            _in_flight += 1
+            future.add_done_callback(_returned)
+
+
+def _returned(future: futures.Future) -> None:
+    global _in_flight
+    with _lock:
+        _in_flight -= 1
+    _send()
+
+
+def _queued(task: Pending, first: bool = False) -> Pending:
+    with _lock:
+        if first:
+            _queue.appendleft(task)
+        else:
+            _queue.append(task)
+    _send()
+    return task
+
+
+def aside(function: Callable, *args) -> Pending:
+    """``function(*args)`` done in the drawing process before the charts still queued, while this
+    process goes on; without the process, done here when its result is asked for.  ``function``
+    and ``args`` must pickle."""
+    task = Pending(function, args)
+    return _queued(task, first=True) if running() else task
 
 
 def figure(chart: Callable, *args, caption: str, **kwargs) -> str | PendingFigure:
     """The ``<figure>`` of ``chart(*args, **kwargs)`` with ``caption``: the HTML, drawn here, or,
-    while the drawing process runs, a :class:`PendingFigure` (every other one drawn there)."""
-    global _sent
+    while the drawing process runs, a :class:`PendingFigure` (drawn there or here, see the module's docstring)."""
     if _pool is None:
         return draw(chart, args, kwargs, caption)
-    _sent += 1
-    request = (chart, args, kwargs, caption)
-    return PendingFigure(request, _pool.submit(draw, *request) if _sent % 2 else None)
+    return _queued(PendingFigure(draw, (chart, args, kwargs, caption)))

@@ -21,6 +21,7 @@ import math
 import re
 from itertools import pairwise
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -127,6 +128,7 @@ class ReportContent:
         self.group_year = metrics.attrs.get("group_year")  # the geography year the group was resolved for
         self.phrase = GROUP_PHRASE[self.method]
         self._prebuilt: dict[str, Section] = {}
+        self._export: ExportContents | None = None  # export_contents, prepared with the prebuilt sections
 
     # -- building ------------------------------------------------------------------------------
     @classmethod
@@ -136,6 +138,7 @@ class ReportContent:
         from benchmark.report.shared import compute_shared, load_shared
 
         params = check_parameters(dict(params), "report parameters")
+        chart_process.forget_queued()  # charts an earlier report asked for and never showed are not drawn for this one
         shared = load_shared(params["shared_dir"], params) if params["shared_dir"] else compute_shared(params)
         report = cls._gather(params, shared)
         if chart_process.running():
@@ -177,7 +180,7 @@ class ReportContent:
         return report
 
     def _prebuild_sections(self) -> None:
-        """Every section built now, its charts sent to the drawing process, so that they are drawn
+        """Every section built now, its charts queued for the drawing process, so that they are drawn
         while the kernel builds the other sections' tables (:mod:`benchmark.report.chart_process`).
         A section that fails is left to fail again in its own cell, where the notebook shows it."""
         for key in SECTIONS:
@@ -185,6 +188,11 @@ class ReportContent:
                 self._prebuilt[key] = build_section(key, self)
             except Exception:  # raised again when its cell asks for it (see the docstring)
                 log.debug("section %s not prebuilt", key, exc_info=True)
+        if self.params["export_dir"] is not None:
+            try:
+                self._export = export_contents(self)  # tables.xlsx made by the drawing process, next
+            except Exception:  # raised again by the export cell, where the notebook shows it
+                log.debug("export not prepared", exc_info=True)
 
     def members(self) -> list[str]:
         """Codes of the comparator group: resolved once (for :attr:`group_year`), the same councils in
@@ -619,16 +627,32 @@ def export_report(report: ReportContent, folder: str | Path | None) -> dict | No
         return None
     import json
 
-    from benchmark.files import write_atomic, write_text_atomic  # the names: benchmark.report.files.EXPORT_FILES
+    from benchmark.files import write_atomic, write_bytes_atomic, write_text_atomic  # the names: benchmark.report.files.EXPORT_FILES
 
     folder = Path(folder)
+    export = report._export or export_contents(report)
+    write_atomic(folder / "metrics.csv", lambda p: export.tables["metrics"].to_csv(p, index=False))
+    write_atomic(folder / "budget.csv", lambda p: export.tables["budget_lines"].to_csv(p, index=False))
+    write_bytes_atomic(folder / "tables.xlsx", export.workbook.result())
+    write_text_atomic(folder / "headlines.json", json.dumps(export.summary, indent=1))
+    return export.summary
+
+
+class ExportContents(NamedTuple):
+    tables: dict[str, pd.DataFrame]  # council_tables
+    summary: dict  # headlines
+    workbook: chart_process.Pending  # tables.xlsx's bytes: every table and the read-me sheet
+
+
+def export_contents(report: ReportContent) -> ExportContents:
+    """What :func:`export_report` writes.  The workbook is made in the drawing process when it runs
+    (about a tenth of a report's work, done there while the kernel draws and builds the rest)."""
+    from benchmark.report.workbook import workbook_bytes
+
     tables = council_tables(report)
-    write_atomic(folder / "metrics.csv", lambda p: tables["metrics"].to_csv(p, index=False))
-    write_atomic(folder / "budget.csv", lambda p: tables["budget_lines"].to_csv(p, index=False))
     summary = headlines(report)
-    write_atomic(folder / "tables.xlsx", lambda p: _write_workbook({"read_me": read_me(report, summary["illustrative_figures"]), **tables}, p))
-    write_text_atomic(folder / "headlines.json", json.dumps(summary, indent=1))
-    return summary
+    sheets = {"read_me": read_me(report, summary["illustrative_figures"]), **tables}
+    return ExportContents(tables, summary, chart_process.aside(workbook_bytes, sheets))
 
 
 def read_me(report: ReportContent, illustrative_figures: list[str]) -> pd.DataFrame:
@@ -644,10 +668,4 @@ def read_me(report: ReportContent, illustrative_figures: list[str]) -> pd.DataFr
             ("illustrative data", "; ".join(illustrative_figures) or "none: every figure rests on published or the council's own data")]
     rows += [(f"source: {source}", f"years {year_list}") for source, year_list in years.items() if source != "n/a"]
     return pd.DataFrame(rows, columns=["item", "value"])
-
-
-def _write_workbook(tables: dict[str, pd.DataFrame], path: Path) -> None:
-    from benchmark.report.workbook import write_workbook
-
-    write_workbook(tables, path)
 

@@ -5,9 +5,10 @@ than presenting a council's report once its shared results exist.  Paying it onc
 would dominate a run of all England, so each worker process of the runner keeps one kernel:
 
 * :func:`start` launches it when the worker starts (while the main process is still checking the
-  run and preparing the shared results) and runs :data:`WARM_UP` in it: the report's imports.  When
+  run and preparing the shared results) and runs :func:`warm_up` in it: the report's imports.  When
   the run leaves a CPU spare it first starts the kernel's drawing process (:data:`CHART_PROCESS`,
-  :mod:`benchmark.report.chart_process`), which then draws half of each report's charts.
+  :mod:`benchmark.report.chart_process`), which then draws two of every three charts of each report
+  and makes its workbook.
 * Councils run through papermill as before, with the engine ``asc-warm-kernel``
   (:class:`WarmKernelEngine`), which hands papermill's notebook client the worker's kernel, and
   its connected client, instead of new ones.  (A new client waits for the kernel to be ready and
@@ -45,13 +46,27 @@ START_TIMEOUT_S = 120
 # cell from 0.2 s to 0.04 s).  Frozen objects
 # are still freed by reference counting; a frozen cycle that later becomes garbage stays until the
 # kernel is replaced (at most RECYCLE_AFTER councils).
-#: Modules a report imports, directly or as it first runs (the content imports most of its
-#: dependencies where it uses them, and pandas imports openpyxl for tables.xlsx).
+#: Modules a report imports, directly or as it first runs: the content imports most of its
+#: dependencies where it uses them, and libraries load parts of themselves on first use (pandas
+#: loads pyarrow's Parquet reader to read the tables, matplotlib its SVG backend to save the first
+#: chart; the disclosure audit loads scipy.optimize, about 0.5 s).  Each imported here is one the
+#: first council of a kernel does not wait for (tests/test_report_kernel.py checks that a report
+#: imports nothing heavy beyond these).
 REPORT_MODULES = ("IPython.display", "benchmark.report.content", "benchmark.report.shared", "benchmark.comparators",
                   "benchmark.metrics.stats", "benchmark.metrics.registry", "benchmark.local.panel",
-                  "benchmark.budget.base_budget", "benchmark.data.store", "openpyxl", "benchmark.report.whatif", "ipywidgets")
-#: Run once in a new kernel: the report's imports, so that its first council does not pay for them.
-WARM_UP = "".join(f"import {module}\n" for module in REPORT_MODULES) + "__import__('gc').collect()\n__import__('gc').freeze()\n"
+                  "benchmark.budget.base_budget", "benchmark.budget.model", "benchmark.data.store", "benchmark.report.workbook",
+                  "benchmark.report.whatif", "ipywidgets", "scipy.optimize", "pyarrow.parquet", "pyarrow.dataset",
+                  "pyarrow.pandas_compat", "matplotlib.backends.backend_svg", "pandas.io.formats.csvs")
+#: ...and openpyxl, for tables.xlsx, unless the kernel's drawing process makes the workbook.
+WORKBOOK_MODULES = ("openpyxl",)
+
+
+def warm_up(charts_aside: bool) -> str:
+    """Run once in a new kernel: the report's imports, so that its first council does not pay for them."""
+    modules = REPORT_MODULES if charts_aside else REPORT_MODULES + WORKBOOK_MODULES
+    return "".join(f"import {module}\n" for module in modules) + "__import__('gc').collect()\n__import__('gc').freeze()\n"
+
+
 #: Run first, in a kernel that may draw its charts in a process of their own (a CPU is spare):
 #: that process starts while the kernel imports the rest (benchmark.report.chart_process).
 CHART_PROCESS = "import benchmark.report.chart_process\nbenchmark.report.chart_process.start()\n"
@@ -146,7 +161,7 @@ def _launch(meanwhile: Callable[[], None] | None = None) -> None:
             meanwhile()
         run_sync(client.wait_for_ready)(timeout=START_TIMEOUT_S)
         client.allow_stdin = False  # as nbclient sets it on the clients it starts: a notebook cannot ask for input
-        _run_quietly((CHART_PROCESS if _worker.charts_aside else "") + WARM_UP)
+        _run_quietly((CHART_PROCESS if _worker.charts_aside else "") + warm_up(_worker.charts_aside))
     except BaseException:
         _shutdown()  # no half-started kernel is left for the next council
         raise

@@ -13,7 +13,7 @@ import datetime
 import warnings
 from decimal import Decimal
 from pathlib import Path
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -71,7 +71,7 @@ def column_header(name: str) -> tuple[str, str | None]:
     return name.replace("_", " "), None
 
 
-def write_workbook(tables: dict[str, pd.DataFrame], path: Path | str) -> None:
+def write_workbook(tables: dict[str, pd.DataFrame], path: Path | str | BinaryIO) -> None:
     """Every table on its own sheet (names cut to Excel's 31 characters), formatted (module docstring).
 
     Written row by row in openpyxl's write-only mode, each cell converted as pandas' ``to_excel`` converts
@@ -84,6 +84,16 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: Path | str) -> None:
     for name, frame in tables.items():
         _write_sheet(book.create_sheet(str(name)[:31]), frame, header_font)
     book.save(path)
+
+
+def workbook_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
+    """The file :func:`write_workbook` writes, as bytes (made in the drawing process while the kernel
+    goes on, see ``content.export_report``)."""
+    import io
+
+    buffer = io.BytesIO()
+    write_workbook(tables, buffer)
+    return buffer.getvalue()
 
 
 def _write_sheet(sheet, frame: pd.DataFrame, header_font) -> None:
