@@ -7,8 +7,8 @@ would dominate a run of all England, so each worker process of the runner keeps 
 * :func:`start` launches it when the worker starts (while the main process is still checking the
   run and preparing the shared results) and runs :func:`warm_up` in it: the report's imports.  When
   the run leaves a CPU spare it first starts the kernel's drawing process (:data:`CHART_PROCESS`,
-  :mod:`benchmark.report.chart_process`), which then draws two of every three charts of each report
-  and makes its workbook.
+  :mod:`benchmark.report.chart_process`), which then shares each report's charts and makes its
+  workbook.
 * Councils run through papermill as before, with the engine ``asc-warm-kernel``
   (:class:`WarmKernelEngine`), which hands papermill's notebook client the worker's kernel, and
   its connected client, instead of new ones.  (A new client waits for the kernel to be ready and
