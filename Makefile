@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps -e .
+	@# the toolkit's own bytecode, written once: pip compiles the libraries it installs, not an editable
+	@# package, and where PYTHONDONTWRITEBYTECODE is set every process of a report would compile it again
+	$(PY) -m compileall -q benchmark
 	@# the named kernel report.ipynb records, so JupyterLab opens a report in this environment
 	$(PY) -c "from benchmark.report.runner import ensure_kernel; ensure_kernel()"
 	@touch $(STAMP)

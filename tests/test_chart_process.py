@@ -125,18 +125,25 @@ def _cells(path) -> dict:
 
 
 @pytest.mark.slow
-def test_a_report_drawn_aside_is_the_report_drawn_here(tmp_path):
+def test_a_report_drawn_aside_is_the_report_drawn_here(tmp_path, monkeypatch):
     """Southampton's every section, charts and all, and its exported tables, with and without the
-    drawing process."""
+    drawing process; with it, the spend section's seven charts (metrics alone) are asked for before
+    the local files are read, and shown, not drawn again, by the section."""
     params = {"council": SOUTHAMPTON, "export_dir": str(tmp_path)}
     for folder in ("here", "aside"):
         (tmp_path / folder).mkdir()
     report = content.ReportContent.build(params)
     here = [section.to_html() for section in report.sections()]
     content.export_report(report, tmp_path / "here")
+    asked_before_local = []
+    gather_local = content.ReportContent._gather_local
+    monkeypatch.setattr(content.ReportContent, "_gather_local",
+                        lambda self: (asked_before_local.extend(self._charts.values()), gather_local(self))[-1])
     chart_process.start()
     try:
         report = content.ReportContent.build(params)
+        assert len(asked_before_local) == 7 and all(isinstance(f, chart_process.PendingFigure) for f in asked_before_local)
+        assert report.section("spend").figures == asked_before_local  # the same figures, not drawn again
         workbook_task = report._export.workbook
         assert report._prebuilt and (workbook_task._future is not None or workbook_task in chart_process._queue)  # built at once, queued
         aside = [section.to_html() for section in report.sections()]

@@ -16,6 +16,7 @@ year) and every chart, table, flag and statistic uses exactly those councils.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -35,7 +36,7 @@ from benchmark.report.formatting import fmt, local_file_words, money, short_fmt
 from benchmark.report.formatting import is_missing as _missing
 from benchmark.report.page import Section, Table, esc
 from benchmark.report.parameters import PARAMETERS, budget_params, check_parameters, resolved_comparator_method
-from benchmark.report.sections import SECTIONS, build_section
+from benchmark.report.sections import SECTIONS, build_section, metric_charts
 from benchmark.report.sections import budget as budget_section
 from benchmark.report.sections import context as context_section
 from benchmark.report.sections import sources as sources_section
@@ -49,6 +50,20 @@ log = logging.getLogger(__name__)
 __all__ = ["ILLUSTRATIVE_COMPARATORS_NOTE", "ILLUSTRATIVE_NOTE", "SECTIONS", "ReportContent", "Section", "Table", "cite", "council_tables",
            "export_report", "fmt", "glossary", "headlines", "illustrative_note", "is_finding", "material_difference", "money",
            "parameters_from", "pct_difference", "rag_flags", "report_budget", "short_fmt"]
+
+
+def _kept(chart_method):
+    """A chart method of :class:`ReportContent` whose figure the report keeps: asked for again with the
+    same arguments (a section's build, after :meth:`ReportContent._ask_metric_charts`), it returns the
+    same figure, drawn once."""
+    @functools.wraps(chart_method)
+    def kept(self, *args, **kwargs):
+        key = (chart_method.__name__, args, tuple(sorted(kwargs.items())))
+        if key not in self._charts:
+            self._charts[key] = chart_method(self, *args, **kwargs)
+        return self._charts[key]
+    return kept
+
 
 GROUP_PHRASE = {"nn": "similar councils", "statistical": "its statistical neighbours", "region": "other councils in its region",
                 "type": "councils of the same type", "england": "other English councils", "custom": "its chosen comparators"}
@@ -128,6 +143,7 @@ class ReportContent:
         self.group_year = metrics.attrs.get("group_year")  # the geography year the group was resolved for
         self.phrase = GROUP_PHRASE[self.method]
         self._prebuilt: dict[str, Section] = {}
+        self._charts: dict[tuple, str | PendingFigure | None] = {}  # every chart asked for (see _kept)
         self._export: ExportContents | None = None  # export_contents, prepared with the prebuilt sections
 
     # -- building ------------------------------------------------------------------------------
@@ -175,9 +191,21 @@ class ReportContent:
                                                 params["rag_material_points"], params["rag_material_count"])], axis=1)
         metrics.attrs.update({"group": description, "council": code, "council_name": name, "group_year": geography_year})
         report = cls(params, shared, code, name, metrics, pairs)
+        if chart_process.running():
+            report._ask_metric_charts()  # drawn while the local files are read and the budget is built
         report._gather_local()
         report._gather_budget()
         return report
+
+    def _ask_metric_charts(self) -> None:
+        """Queue the sections' charts that rest on the metrics alone (``metric_charts`` of
+        :mod:`benchmark.report.sections`), so that the drawing process starts on them while the
+        kernel gathers the rest; each section's build then gets the same figures (:func:`_kept`).
+        A chart that fails is left to fail again in its section's cell, where the notebook shows it."""
+        try:
+            metric_charts(self)
+        except Exception:  # raised again when its section is built (see the docstring)
+            log.debug("metric charts not asked for early", exc_info=True)
 
     def _prebuild_sections(self) -> None:
         """Every section built now, its charts queued for the drawing process, so that they are drawn
@@ -321,6 +349,7 @@ class ReportContent:
         return pd.DataFrame({"value": rows["value"].to_numpy(float), "denominator": rows["denominator"].to_numpy(float),
                              "illustrative": rows["illustrative"].to_numpy(bool)}, index=names.to_numpy())
 
+    @_kept
     def ranked_chart(self, metric_id: str, title: str | None = None) -> str | PendingFigure | None:
         """A ranked bar chart (HTML figure) of one metric across the group, or None without data."""
         row = self.metric(metric_id)
@@ -332,6 +361,7 @@ class ReportContent:
                       short_fmt(row["unit"]), f"{row['label']} ({row['year']})", illustrative,
                       caption=self.caption(cite(row["source"]), row["year"], illustrative) + f" {self.coverage(metric_id, row['year'])}.")
 
+    @_kept
     def funnel_chart(self, metric_id: str) -> str | PendingFigure | None:
         from benchmark.metrics.registry import metric_table
 
@@ -353,6 +383,7 @@ class ReportContent:
                       caption=self.caption(cite(row["source"]), row["year"], illustrative) + dispersion
                       + f" {self.coverage(metric_id, row['year'])}.")
 
+    @_kept
     def series_chart(self, metric_id: str) -> str | PendingFigure | None:
         """Council and comparator median over every year with data, or None with fewer than 2 years."""
         panel = self.shared.panel
@@ -431,6 +462,7 @@ class ReportContent:
                 marks.append((i + 0.5, "; ".join(parts)))
         return sorted(marks)
 
+    @_kept
     def trend_chart(self, metric_id: str) -> str | PendingFigure | None:
         """The council, the comparator median and middle half in every year with data, breaks in the
         series marked on the chart and named in the caption; None with fewer than 2 years."""

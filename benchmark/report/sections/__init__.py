@@ -6,7 +6,12 @@ Every section module has the same small interface:
 * ``NAME``: its fixed heading, shown under the active title;
 * ``build(report) -> Section``: the section for one council, from the
   :class:`~benchmark.report.content.ReportContent` it is given (the council's metrics against its one
-  comparator group, its local tables and its budget), computing nothing of its own beyond wording.
+  comparator group, its local tables and its budget), computing nothing of its own beyond wording;
+* optionally ``metric_charts(report) -> list``: the section's charts that rest on the metrics alone
+  (no local table, no budget), which ``build`` shows.  With a drawing process running they are asked
+  for as soon as the metrics are known (:func:`metric_charts`), so that they are drawn while the
+  kernel reads the local files and builds the budget; the report keeps each chart it was asked for,
+  so ``build`` gets the same figures.
 
 A new section is one new module here, named in ``MODULES`` where it should appear.
 """
@@ -25,6 +30,11 @@ MODULES = (summary, context, spend, workforce, bcf, fees, packages, budget, sour
 SECTIONS = tuple(module.KEY for module in MODULES)
 SECTION_NAMES = {module.KEY: module.NAME for module in MODULES}
 _BY_KEY = {module.KEY: module for module in MODULES}
+
+
+def metric_charts(report: ReportContent) -> list:
+    """Every section's charts that rest on the metrics alone, in the page's order (see the module's docstring)."""
+    return [chart for module in MODULES if hasattr(module, "metric_charts") for chart in module.metric_charts(report)]
 
 
 def build_section(key: str, report: ReportContent) -> Section:

@@ -106,16 +106,22 @@ def budget_outturn_table(report: ReportContent) -> pd.DataFrame:
                                       "comparator median", "comparator range (Q1-Q3)", "comparators with a value", "source"])
 
 
+def metric_charts(report: ReportContent) -> list:
+    """The section's charts, every one from the metrics alone (see :mod:`benchmark.report.sections`)."""
+    unit_cost_years = report.years_of(UNIT_COST_IDS)
+    return [f for f in (report.ranked_chart(NET_SPEND_ID), report.trend_chart(NET_SPEND_ID), report.funnel_chart(NET_SPEND_ID),
+                        report.ranked_chart("asc_outturn_over_budget_pct", budget_chart_title(report)),
+                        report.trend_chart("gce_65plus_long_term_per_head_65plus_gbp"),
+                        report.ranked_chart("unit_cost_residential_65plus_gbp_per_week",
+                                          f"{report.metric_title('unit_cost_residential_65plus_gbp_per_week')}: ASC-FR {unit_cost_years} "
+                                          "activity, older than the spend figures"),
+                        report.series_chart("care_home_admissions_65plus_per_100k")) if f]
+
+
 def build(report: ReportContent) -> Section:
     net = report.metric(NET_SPEND_ID)
     unit_cost_years = report.years_of(UNIT_COST_IDS)
-    figures = [f for f in (report.ranked_chart(NET_SPEND_ID), report.trend_chart(NET_SPEND_ID), report.funnel_chart(NET_SPEND_ID),
-                           report.ranked_chart("asc_outturn_over_budget_pct", budget_chart_title(report)),
-                           report.trend_chart("gce_65plus_long_term_per_head_65plus_gbp"),
-                           report.ranked_chart("unit_cost_residential_65plus_gbp_per_week",
-                                             f"{report.metric_title('unit_cost_residential_65plus_gbp_per_week')}: ASC-FR {unit_cost_years} "
-                                             "activity, older than the spend figures"),
-                           report.series_chart("care_home_admissions_65plus_per_100k")) if f]
+    figures = metric_charts(report)
     tables = [Table("spend_current", report.metric_rows(CURRENT_SPEND_IDS),
                     report.caption(report.sources_of(CURRENT_SPEND_IDS), report.years_of(CURRENT_SPEND_IDS))),
               Table("budget_outturn", budget_outturn_table(report),
