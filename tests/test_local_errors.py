@@ -226,3 +226,18 @@ def test_report_refuses_then_says_when_a_check_is_waived(tmp_path):
     html = "".join(section.to_html() for section in report.sections())
     assert "plausibility check &#x27;care_home_weekly_fee&#x27; waived by the parameter file" in html or \
         "plausibility check 'care_home_weekly_fee' waived by the parameter file" in html
+
+
+def test_the_budget_reads_the_fee_schedule_of_the_reports_local_folder(tmp_path):
+    """With ``local_dir`` set, the fee-schedule scenario reprices with that folder's files, not the
+    shipped example's: every placement here is paid its band's schedule rate (£540), so repricing at
+    the schedule changes nothing and the scenario equals the current pattern to the pound, and no
+    figure of it is ILLUSTRATIVE."""
+    from benchmark.report import content
+    from benchmark.report.parameters import DEFAULTS
+
+    local = _local(tmp_path, {"care_home_fee_bands.csv": BANDS.format(rate=600), "care_home_placements.csv": PLACEMENTS.format(fee=540)})
+    report = content.ReportContent.build({**DEFAULTS, "council": SOUTHAMPTON, "local_dir": str(local)})
+    totals = report.budget.totals.set_index("scenario")
+    assert round(totals.at["fee_schedule", "total_gbp"]) == round(totals.at["current_pattern", "total_gbp"])
+    assert not totals.at["fee_schedule", "illustrative"]

@@ -268,6 +268,18 @@ def _line_inputs(tables, base_year: str) -> pd.DataFrame:
     return out[keep]
 
 
+#: the age bands whose population moves the budget's volumes from the base year to the budget year
+GROWTH_BANDS = ("65+", "18-64", "18+")
+
+
+def default_population_paths(tables) -> None:
+    """The population paths of the default budget (budget year and growth left to the data), memoised
+    on ``tables``: computed once by the runner's shared step rather than by each council's kernel."""
+    base_year, budget_year = data_years.budget_base_year(tables), data_years.default_budget_year(tables)
+    for band in GROWTH_BANDS:
+        population_path(tables, band, base_year, budget_year, None)
+
+
 def population_path(tables, age_band: str, from_year: str, to_year: str, growth_pct: float | None) -> tuple[pd.DataFrame, str]:
     """:func:`_population_path`, computed once per loaded tables (every council's budget reads the same)."""
     return tables.memo(("population_path", age_band, from_year, to_year, growth_pct),
@@ -836,19 +848,21 @@ def _latest_local(panel: pd.DataFrame, council: str, metric_id: str) -> pd.Serie
     return rows.sort_values("year").iloc[-1] if len(rows) else None
 
 
-def local_inputs(tables, code: str, comparators: list[str], local_panel: pd.DataFrame, local_root) -> LocalInputs:
-    """The fee schedule repricing and the staff ratios from the council's own files, where it has them."""
+def local_inputs(tables, code: str, comparators: list[str], local_panel: pd.DataFrame, local_root, files=None) -> LocalInputs:
+    """The fee schedule repricing and the staff ratios from the council's own files, where it has them
+    (``files``: a :class:`benchmark.local.panel.LocalFiles` that may have read them already)."""
     from pathlib import Path
 
-    from benchmark.local import compute, schemas
-    from benchmark.local.panel import FILES
+    from benchmark.local import compute
+    from benchmark.local.panel import FILES, LocalFiles
 
     local = LocalInputs()
+    files = files or LocalFiles()
     folder = Path(local_root) / code
     bands_path, placements_path = folder / FILES["fee_bands"], folder / FILES["placements"]
     if bands_path.is_file() and placements_path.is_file():
-        bands = schemas.read_fee_bands(bands_path)
-        placements = schemas.read_placements(placements_path, bands, bands_path)
+        bands = files.fee_bands(bands_path)
+        placements = files.placements(placements_path, bands_path)
         for setting in CARE_HOME_SETTINGS:
             paid, _, placed = compute.weighted_average_fee(bands, placements, setting)
             if placed:
@@ -892,11 +906,12 @@ def care_home_shares(tables, code: str) -> dict:
 
 
 def council_budget(tables, council: str, params: BudgetParams | None = None, group: str = "nn", local_root=None, *,
-                   comparators: list[str] | None = None, local_panel: pd.DataFrame | None = None) -> Budget:
+                   comparators: list[str] | None = None, local_panel: pd.DataFrame | None = None, local_files=None) -> Budget:
     """The base budget for one council from the shipped data and its own local files.
 
     ``comparators`` (ONS codes) replaces the ``group`` method's members, e.g. a user's own list;
-    ``local_panel`` is the local metric panel when the caller has it already.  A council with no
+    ``local_panel`` is the local metric panel and ``local_files`` the council's files
+    (:class:`benchmark.local.panel.LocalFiles`) when the caller has read them already.  A council with no
     base year (abolished, or no return) is a :class:`~benchmark.errors.UserError` saying why.
     """
     from benchmark.comparators import comparator_group
@@ -916,7 +931,7 @@ def council_budget(tables, council: str, params: BudgetParams | None = None, gro
     if comparators is None:
         comparators = list(comparator_group(tables, code, group, year=base_year if group != "nn" else None)["neighbour"])
     growth, growth_how = {}, {}
-    for band in ("65+", "18-64", "18+"):
+    for band in GROWTH_BANDS:
         growth[band], growth_how[band] = population_path(tables, band, base_year, params.budget_year, params.demographic_growth_pct)
 
     model_ratios, model_facts, notes = _needs_model(tables, code)
@@ -924,7 +939,7 @@ def council_budget(tables, council: str, params: BudgetParams | None = None, gro
     local_root = local_root or tables.data_dir / "local"
     if local_panel is None:
         local_panel = local_metric_panel(tables, local_root)
-    local = local_inputs(tables, code, comparators, local_panel, local_root)
+    local = local_inputs(tables, code, comparators, local_panel, local_root, local_files)
     params, skipped = _scenarios_with_inputs(params, local)
     notes += skipped
     own = table.council(code)

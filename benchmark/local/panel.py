@@ -102,12 +102,14 @@ def _row(council, year, metric_id, value=np.nan, numerator=np.nan, denominator=n
 # per-council local rows
 # ---------------------------------------------------------------------------------------------
 
-class _LocalFiles:
-    """The local files read during one call, each read once.
+class LocalFiles:
+    """The local files read during one call (or one report), each read once.
 
     Reading validates every row and is most of the cost of a local metric; ``local_summary``
     without a panel would otherwise read the council's files twice (for the panel, then for its
-    tables).  The frames are shared, so callers must not change them in place.
+    tables), and a report's budget (``benchmark.budget.base_budget.local_inputs``) reads the fee
+    schedule and placements its fee tables have read.  The frames are shared, so callers must not
+    change them in place.
     """
 
     def __init__(self) -> None:
@@ -266,7 +268,7 @@ def _package_rows(council, path, local_root, params, files):
 def council_local_rows(tables, council: str, local_root: Path = DEFAULT_LOCAL_ROOT, params: LocalParams | None = None,
                        paths: dict[str, Path] | None = None, national_minimum: dict | None = None) -> list[dict]:
     """Panel rows from one council's own files (missing rows, with the reason, for absent files)."""
-    return _council_rows(tables, council, local_root, params, paths, national_minimum, None, _LocalFiles())
+    return _council_rows(tables, council, local_root, params, paths, national_minimum, None, LocalFiles())
 
 
 def _council_rows(tables, council, local_root, params, paths, national_minimum, population_65, files) -> list[dict]:
@@ -331,10 +333,10 @@ def local_metric_panel(tables, local_root: Path = DEFAULT_LOCAL_ROOT, params: Lo
     :data:`FILES`), as named in its parameter file; such a council is included even without a folder.
     One row per (council, year, metric_id); a council's own figure replaces its national row.
     """
-    return _metric_panel(tables, Path(local_root), params, paths, _LocalFiles())
+    return _metric_panel(tables, Path(local_root), params, paths, LocalFiles())
 
 
-def _metric_panel(tables, local_root: Path, params, paths, files: _LocalFiles) -> pd.DataFrame:
+def _metric_panel(tables, local_root: Path, params, paths, files: LocalFiles) -> pd.DataFrame:
     """:func:`local_metric_panel`, reading the councils' files through ``files``."""
     # the ONS 65+ populations as one look-up for the whole panel (one scan of the table, not one per row)
     population_65 = compute.populations_65_plus(tables.population_bands)
@@ -381,7 +383,8 @@ def comparator_councils(tables, council: str, params: LocalParams) -> list[str]:
 
 
 def local_summary(tables, council: str, local_root: Path = DEFAULT_LOCAL_ROOT, params: LocalParams | None = None,
-                  paths: dict[str, Path] | None = None, panel: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+                  paths: dict[str, Path] | None = None, panel: pd.DataFrame | None = None,
+                  files: LocalFiles | None = None) -> dict[str, pd.DataFrame]:
     """Tables for one council's report.  Keys present only where the inputs exist:
 
     ``workforce`` (rate, comparator average, FTE gap), ``workforce_by_role``, ``bcf`` (pooled,
@@ -390,12 +393,13 @@ def local_summary(tables, council: str, local_root: Path = DEFAULT_LOCAL_ROOT, p
     ``package_distribution_by_age`` (all package tables disclosure-controlled), and always
     ``panel`` (this council's panel rows), ``plausibility_overrides`` (one ``note`` per
     plausibility check waived by the parameter file for this council's figures; empty when none,
-    for the report to print) and ``notes`` (which repeat them).
+    for the report to print) and ``notes`` (which repeat them).  ``files``: the files read so far,
+    for a caller that reads them again (a report's budget); by default, a new :class:`LocalFiles`.
     """
     params = params or LocalParams()
     local_root = Path(local_root)
     cpaths = council_paths(council, local_root, paths)
-    files = _LocalFiles()  # shared with the panel built here, so no file is read twice
+    files = files or LocalFiles()  # shared with the panel built here, so no file is read twice
     if panel is None:
         panel = _metric_panel(tables, local_root, params, {council: cpaths} if paths else None, files)
     out: dict[str, pd.DataFrame] = {"panel": panel[panel["council"] == council].reset_index(drop=True)}
@@ -424,7 +428,7 @@ def local_summary(tables, council: str, local_root: Path = DEFAULT_LOCAL_ROOT, p
     return out
 
 
-def _workforce_tables(files: _LocalFiles, cpaths: dict[str, Path], panel: pd.DataFrame, council: str,
+def _workforce_tables(files: LocalFiles, cpaths: dict[str, Path], panel: pd.DataFrame, council: str,
                       comparators: list[str]) -> dict[str, pd.DataFrame]:
     """``workforce`` (the council's staff rate each year beside its comparators' average, and the FTE
     gap to it) and ``workforce_by_role`` (the latest return, by role)."""
@@ -446,7 +450,7 @@ def _workforce_tables(files: _LocalFiles, cpaths: dict[str, Path], panel: pd.Dat
     return out
 
 
-def _bcf_tables(files: _LocalFiles, cpaths: dict[str, Path], panel: pd.DataFrame, council: str) -> dict[str, pd.DataFrame]:
+def _bcf_tables(files: LocalFiles, cpaths: dict[str, Path], panel: pd.DataFrame, council: str) -> dict[str, pd.DataFrame]:
     """``bcf`` (the pooled fund and its ratio to the NHS minimum each year, ranked among councils) and
     ``bcf_contributions`` (the plan's contributions by source)."""
     plan = files.bcf_plan(cpaths["bcf_plan"])
@@ -466,7 +470,7 @@ def _bcf_tables(files: _LocalFiles, cpaths: dict[str, Path], panel: pd.DataFrame
     return {"bcf": pd.DataFrame(rows), "bcf_contributions": compute.bcf_contribution_split(plan)}
 
 
-def _fee_tables(files: _LocalFiles, cpaths: dict[str, Path], params: LocalParams) -> dict[str, pd.DataFrame]:
+def _fee_tables(files: LocalFiles, cpaths: dict[str, Path], params: LocalParams) -> dict[str, pd.DataFrame]:
     """``fee_spread`` (each setting's lowest and highest band rate) and, with the placements file,
     ``fee_schedule`` (placements and fees paid per band) and ``fee_simplified`` (one rate per need level)."""
     bands = files.fee_bands(cpaths["fee_bands"])
@@ -478,7 +482,7 @@ def _fee_tables(files: _LocalFiles, cpaths: dict[str, Path], params: LocalParams
     return out
 
 
-def _package_tables(files: _LocalFiles, cpaths: dict[str, Path], params: LocalParams) -> dict[str, pd.DataFrame]:
+def _package_tables(files: LocalFiles, cpaths: dict[str, Path], params: LocalParams) -> dict[str, pd.DataFrame]:
     """``package_headlines`` and the distributions of packages by primary support reason and by age
     band (disclosure-controlled)."""
     packages = files.packages(cpaths["packages"])

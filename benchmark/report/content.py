@@ -135,6 +135,7 @@ class ReportContent:
         self.metrics_by_id = metrics.set_index("id")  # metric() and the section tables look rows up by id
         self.pairs = pairs
         self.local: dict[str, pd.DataFrame] = {}
+        self.local_files = None  # the council's files as read for its local tables (LocalFiles), read again by its budget
         self.local_error: str | None = None
         self.budget = None
         self.budget_error: str | None = None
@@ -264,12 +265,13 @@ class ReportContent:
         return str(self.tables.registry.table["name"].astype(str).get(code, code))
 
     def _gather_local(self) -> None:
-        from benchmark.local.panel import LocalParams, local_summary
+        from benchmark.local.panel import LocalFiles, LocalParams, local_summary
 
         lp = LocalParams(high_cost_threshold_gbp=float(self.params["high_cost_threshold_gbp"]), review_months=int(self.params["review_months"]),
                          comparators=tuple(self.members()))
+        self.local_files = LocalFiles()
         try:
-            self.local = local_summary(self.tables, self.code, self.shared.local_root, lp, panel=self.shared.local_panel)
+            self.local = local_summary(self.tables, self.code, self.shared.local_root, lp, panel=self.shared.local_panel, files=self.local_files)
         except UserError as error:
             self.local_error = f"the council's local files could not be read: {error}"
 
@@ -554,13 +556,14 @@ class ReportContent:
 
 def report_budget(report: ReportContent, params=None):
     """:func:`benchmark.budget.base_budget.council_budget` with the report's comparator group (incl. a
-    custom list) and the run's shared local panel, so nothing is reloaded.  ``params``
-    (``BudgetParams``) replaces the report's assumptions: the what-if panel's (:mod:`benchmark.report.whatif`)."""
+    custom list), its local folder, the run's shared local panel and the local files its tables have
+    read, so nothing is reloaded.  ``params`` (``BudgetParams``) replaces the report's assumptions: the
+    what-if panel's (:mod:`benchmark.report.whatif`)."""
     from benchmark.budget import base_budget as bb
 
     comparators = report.members()  # the report's one group, as in every other section
-    return bb.council_budget(report.tables, report.code, params or budget_params(report.params),
-                             comparators=comparators, local_panel=report.shared.local_panel)
+    return bb.council_budget(report.tables, report.code, params or budget_params(report.params), local_root=report.shared.local_root,
+                             comparators=comparators, local_panel=report.shared.local_panel, local_files=report.local_files)
 
 
 # ----------------------------------------------------------------------------------------------

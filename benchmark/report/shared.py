@@ -153,6 +153,7 @@ def _derive(tables) -> None:
     try:
         base_budget.line_inputs(tables)
         base_budget.population_bases(tables)
+        base_budget.default_population_paths(tables)
     except UserError as error:  # a data folder without revenue outturn: reports say there is no budget
         log.warning("base budget inputs not built: %s", error)
 
