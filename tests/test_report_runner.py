@@ -213,6 +213,31 @@ def test_run_council_failure_in_html_step_leaves_nothing(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["E06000045.error.log"]
 
 
+def test_the_kernel_spec_read_directly_is_the_one_jupyter_finds(tmp_path, monkeypatch):
+    """ensure_kernel reads this environment's kernel.json itself (sooner than importing jupyter_client)
+    only when that is the file Jupyter would use and it runs this Python; otherwise it asks jupyter_client."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from benchmark.report import runner
+
+    spec = runner.ensure_kernel()
+    found = KernelSpecManager().get_kernel_spec(runner.KERNEL_NAME)
+    assert spec == {"name": runner.KERNEL_NAME, "argv": found.argv, "resource_dir": found.resource_dir}
+    env_jupyter = str(Path(sys.prefix) / "share" / "jupyter")
+    assert runner._registered_here(runner.KERNEL_NAME, env_jupyter) == spec
+    # another folder heads JUPYTER_PATH: its kernel of that name would win, so the direct read declines
+    monkeypatch.setenv("JUPYTER_PATH", os.pathsep.join([str(tmp_path), env_jupyter]))
+    assert runner._registered_here(runner.KERNEL_NAME, env_jupyter) is None
+    # a kernel.json that runs another Python, or is not JSON: declined
+    other = tmp_path / "kernels" / runner.KERNEL_NAME
+    other.mkdir(parents=True)
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    (other / "kernel.json").write_text(json.dumps({"argv": ["/usr/bin/false", "-m", "ipykernel_launcher"]}))
+    assert runner._registered_here(runner.KERNEL_NAME, str(tmp_path)) is None
+    (other / "kernel.json").write_text("{not json")
+    assert runner._registered_here(runner.KERNEL_NAME, str(tmp_path)) is None
+
+
 # ----------------------------------------------------------------------------------------------
 # output folders shared by runs, years, interrupts, local files checked before any kernel
 # ----------------------------------------------------------------------------------------------
