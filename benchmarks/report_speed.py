@@ -13,7 +13,9 @@
     the report's kernel had loaded by the end of run (b), and then every module it had loaded, by
     full name, in the order it loaded them (read from that kernel's ``sys.modules``, less what a
     bare kernel loads: ``import scipy`` alone loads little of what ``scipy.optimize`` does).  Kernel
-    start plus imports: the least any report can cost.  Best of ``--repeat``.
+    start plus imports: the least any report can cost.  Best of ``--repeat``, each timed in the same
+    round as one of (b)'s later runs (the report, then the floors, round after round), so that a busy
+    spell of a shared machine slows both sides of a ratio rather than one.
     Also timed as a command of its own (a new Python process importing papermill and running the
     same notebook), the like of (b), which is a command too; the goal is judged against that.  The
     floor with top-level packages only (this benchmark's earlier floor) is printed beside it.
@@ -177,18 +179,23 @@ def main() -> int:
         folder = Path(temporary)
         shutil.rmtree(resolve_data_dir(None) / "processed" / CACHE_FOLDER, ignore_errors=True)
         first, _ = one_report(folder / "first")
-        # best of --repeat, as the floor is (each into a new folder: a run into the same folder would skip the council)
-        later, council = min((one_report(folder / f"later{i}") for i in range(args.repeat)), key=lambda run: run[0])
-
+        _, council = one_report(folder / "later")  # its parameters, for what the report's kernel imports
         packages, modules = report_imports(folder, council["parameters"])
         notebook, imports = floor_notebook(packages, modules)
+        by_package, _ = floor_notebook(packages)
         print(f"floor notebook imports: {'; '.join(imports)}; then each of the {len(modules)} modules the report's kernel "
               "imported beyond a bare kernel, by full name")
-        floor = time_floor(folder, notebook, args.repeat)
-        floor_command = time_floor_command(folder, args.repeat)
-        by_package, _ = floor_notebook(packages)
-        package_floor = time_floor(folder, by_package, args.repeat, name="package_floor")
-        package_floor_command = time_floor_command(folder, args.repeat, name="package_floor")
+        # The report and the floors taken in turns, --repeat rounds, best of each: a busy spell of a
+        # shared machine then slows both sides of a ratio, not one.  (Each report into a new folder:
+        # a run into the same folder would skip the council.)
+        rounds = []
+        for i in range(args.repeat):
+            rounds.append((one_report(folder / f"later{i}"), time_floor(folder, notebook, 1, name=f"floor{i}_"),
+                           time_floor_command(folder, 1, name=f"floor{i}_"),
+                           time_floor(folder, by_package, 1, name=f"package_floor{i}_"),
+                           time_floor_command(folder, 1, name=f"package_floor{i}_")))
+        later, council = min((r[0] for r in rounds), key=lambda run: run[0])
+        floor, floor_command, package_floor, package_floor_command = (min(r[k] for r in rounds) for k in range(1, 5))
         print(f"(a) floor (kernel start + the report's imports, best of {args.repeat}): {floor:.2f} s; "
               f"as a command of its own (Python start + papermill import + the same): {floor_command:.2f} s")
         print(f"    the floor with top-level packages only (import scipy, not scipy.optimize; earlier editions of this "
