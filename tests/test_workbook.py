@@ -66,3 +66,10 @@ def test_the_workbook_opens_with_a_read_me_sheet(tmp_path):
     assert items["illustrative data"].startswith("Adult social care staff per 1,000")  # the shipped example workforce file
     assert any(key.startswith("source: Ministry of Housing, Communities and Local Government, Revenue Outturn") for key in items)
     assert not any("65; population" in key for key in items)  # "65+ population" stays words
+
+
+def test_openpyxl_writes_with_lxml():
+    """lxml is a dependency for the workbook's speed (README): openpyxl uses it only when it imports it."""
+    import openpyxl.xml
+
+    assert openpyxl.xml.LXML, "openpyxl is not using lxml: is it installed (requirements.lock), or is OPENPYXL_LXML set to false?"
