@@ -119,13 +119,11 @@ def floor_notebook(packages: list[str], modules: list[str] = ()):
     return notebook, imports
 
 
-def time_floor(folder: Path, notebook, repeat: int, name: str = "floor") -> float:
-    times = []
-    for i in range(repeat):
-        started = time.perf_counter()
-        _execute(notebook, folder, f"{name}{i}")
-        times.append(time.perf_counter() - started)
-    return min(times)
+def time_floor(folder: Path, notebook, name: str) -> float:
+    """(a) once: ``notebook`` written as ``<name>.ipynb`` and executed in the runner's kernel."""
+    started = time.perf_counter()
+    _execute(notebook, folder, name)
+    return time.perf_counter() - started
 
 
 FLOOR_COMMAND = """import sys
@@ -135,18 +133,15 @@ papermill.execute_notebook(sys.argv[1], sys.argv[2], kernel_name=sys.argv[3], cw
 """
 
 
-def time_floor_command(folder: Path, repeat: int, name: str = "floor") -> float:
-    """(a) as a command of its own: a new Python process that imports papermill and runs the floor
-    notebook, as run (b) is a command of its own.  Best of ``repeat``."""
+def time_floor_command(folder: Path, name: str) -> float:
+    """(a) as a command of its own, once: a new Python process that imports papermill and runs the
+    notebook :func:`time_floor` wrote as ``<name>.ipynb``, as run (b) is a command of its own."""
     from benchmark.report.runner import KERNEL_NAME
 
-    times = []
-    for i in range(repeat):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", FLOOR_COMMAND, str(folder / f"{name}0.ipynb"), str(folder / f"{name}_command{i}.out.ipynb"),
-                        KERNEL_NAME, str(ROOT)], check=True, capture_output=True)
-        times.append(time.perf_counter() - started)
-    return min(times)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", FLOOR_COMMAND, str(folder / f"{name}.ipynb"), str(folder / f"{name}_command.out.ipynb"),
+                    KERNEL_NAME, str(ROOT)], check=True, capture_output=True)
+    return time.perf_counter() - started
 
 
 def time_cli(*args) -> tuple[float, subprocess.CompletedProcess]:
@@ -190,10 +185,9 @@ def main() -> int:
         # a run into the same folder would skip the council.)
         rounds = []
         for i in range(args.repeat):
-            rounds.append((one_report(folder / f"later{i}"), time_floor(folder, notebook, 1, name=f"floor{i}_"),
-                           time_floor_command(folder, 1, name=f"floor{i}_"),
-                           time_floor(folder, by_package, 1, name=f"package_floor{i}_"),
-                           time_floor_command(folder, 1, name=f"package_floor{i}_")))
+            rounds.append((one_report(folder / f"later{i}"), time_floor(folder, notebook, f"floor{i}"),
+                           time_floor_command(folder, f"floor{i}"), time_floor(folder, by_package, f"package_floor{i}"),
+                           time_floor_command(folder, f"package_floor{i}")))
         later, council = min((r[0] for r in rounds), key=lambda run: run[0])
         floor, floor_command, package_floor, package_floor_command = (min(r[k] for r in rounds) for k in range(1, 5))
         print(f"(a) floor (kernel start + the report's imports, best of {args.repeat}): {floor:.2f} s; "
